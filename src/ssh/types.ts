@@ -24,7 +24,12 @@ export interface ExecOptions {
 export interface RemoteHost {
   readonly name: string;
   readonly address: string;
-  /** Run a shell script (sent on stdin to `sh -s`, so it never appears in the process list). */
+  /**
+   * Run a shell script. The script travels base64-encoded in the command line (scripts hold no
+   * secrets), so stdin stays free for opts.stdin; under sudo with a password, that password is
+   * the first stdin line. Sudo refusals throw a KinstallError (exit code 3); a failing script
+   * returns its exit code; opts.timeoutMs expiring returns code 124.
+   */
   exec(script: string, opts?: ExecOptions): Promise<ExecResult>;
   /** Write a file atomically (temp file + rename) with the given mode, as root. */
   upload(remotePath: string, content: string | Buffer, opts?: { mode?: number; secret?: boolean }): Promise<void>;
