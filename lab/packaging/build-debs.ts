@@ -1,0 +1,119 @@
+// Builds the lab's .deb packages from the simulator bundles: one staging tree per package, the
+// version the package reports injected as <bundle>.version.json, then `dpkg-deb --build`.
+//
+//   npx tsx lab/packaging/build-debs.ts --bundles lab/simulators/dist --out OUTDIR/core/stable
+//
+// writes OUTDIR/core/stable/<minor>/deb/<name>_<version>_amd64.deb for every REPO_MINORS entry.
+import { execFileSync } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  REPO_MINORS, controlText, debFileName, packagesFor, versionFilePath, versionJson,
+  type BundleName, type DebSpec,
+} from './catalogue.js';
+
+const FILES_DIR = join(dirname(fileURLToPath(import.meta.url)), 'files');
+
+export function bundlePath(bundlesDir: string, bundle: BundleName): string {
+  return join(bundlesDir, `${bundle}.js`);
+}
+
+/** Bundles a set of packages needs that are not built yet (reported all at once, not one by one). */
+export function missingBundles(specs: DebSpec[], bundlesDir: string): BundleName[] {
+  const needed = new Set<BundleName>();
+  for (const s of specs) for (const f of s.files) if (f.source.kind === 'bundle') needed.add(f.source.bundle);
+  return [...needed].filter((b) => !existsSync(bundlePath(bundlesDir, b))).sort();
+}
+
+function stage(spec: DebSpec, bundlesDir: string, root: string): number {
+  let bytes = 0;
+  const place = (path: string): string => {
+    const target = join(root, path);
+    mkdirSync(dirname(target), { recursive: true });
+    return target;
+  };
+  for (const f of spec.files) {
+    const target = place(f.path);
+    switch (f.source.kind) {
+      case 'bundle': {
+        copyFileSync(bundlePath(bundlesDir, f.source.bundle), target);
+        const versionTarget = place(versionFilePath(f.source.bundle));
+        writeFileSync(versionTarget, versionJson(spec));
+        chmodSync(versionTarget, 0o644);
+        bytes += statSync(versionTarget).size;
+        break;
+      }
+      case 'file':
+        copyFileSync(join(FILES_DIR, f.source.name), target);
+        break;
+      case 'text':
+        writeFileSync(target, f.source.text);
+        break;
+      case 'symlink':
+        symlinkSync(f.source.target, target);
+        continue;
+      case 'dir':
+        mkdirSync(target, { recursive: true });
+        chmodSync(target, f.mode);
+        continue;
+    }
+    chmodSync(target, f.mode);
+    bytes += statSync(target).size;
+  }
+  return bytes;
+}
+
+/** Builds one .deb into outDir and returns its path. */
+export function buildDeb(spec: DebSpec, bundlesDir: string, outDir: string): string {
+  const root = mkdtempSync(join(tmpdir(), `kinstall-deb-${spec.name}-`));
+  try {
+    chmodSync(root, 0o755); // becomes "./" in the package
+    const bytes = stage(spec, bundlesDir, root);
+    const debian = join(root, 'DEBIAN');
+    mkdirSync(debian, { mode: 0o755 });
+    writeFileSync(join(debian, 'control'), controlText(spec, Math.max(1, Math.ceil(bytes / 1024))));
+    for (const [kind, name] of Object.entries(spec.scripts)) {
+      const target = join(debian, kind);
+      copyFileSync(join(FILES_DIR, name), target);
+      chmodSync(target, 0o755);
+    }
+    mkdirSync(outDir, { recursive: true });
+    const deb = join(outDir, debFileName(spec));
+    // gzip keeps the build fast; apt and dpkg read it like the upstream xz packages.
+    execFileSync('dpkg-deb', ['--root-owner-group', '-Zgzip', '--build', root, deb], { stdio: ['ignore', 'ignore', 'inherit'] });
+    return deb;
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+export function buildAll(bundlesDir: string, stableDir: string): string[] {
+  const all = REPO_MINORS.flatMap((m) => packagesFor(m).map((spec) => ({ minor: m.minor, spec })));
+  const missing = missingBundles(all.map((a) => a.spec), bundlesDir);
+  if (missing.length) {
+    throw new Error(`simulator bundles missing in ${bundlesDir}: ${missing.join(', ')} (run: node lab/simulators/build.mjs)`);
+  }
+  return all.map(({ minor, spec }) => buildDeb(spec, bundlesDir, join(stableDir, minor, 'deb')));
+}
+
+function parseArgs(argv: string[]): { bundles: string; out: string } {
+  const get = (flag: string): string => {
+    const i = argv.indexOf(flag);
+    const v = i >= 0 ? argv[i + 1] : undefined;
+    if (!v) throw new Error(`usage: build-debs.ts --bundles DIR --out DIR (missing ${flag})`);
+    return v;
+  };
+  return { bundles: get('--bundles'), out: get('--out') };
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  try {
+    const { bundles, out } = parseArgs(process.argv.slice(2));
+    for (const deb of buildAll(bundles, out)) console.log(deb);
+  } catch (err) {
+    console.error(`build-debs: ${(err as Error).message}`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,362 @@
+#!/usr/bin/env node
+// kubelet simulator: runs as kubelet.service. Fails on start exactly where the real kubelet does
+// (flags, config.yaml, swap, cgroup driver, CRI), then runs static pods (the apiserver simulator
+// as a child process), registers its Node, posts status and pulls images for its pods via CRI.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { cpus, hostname, networkInterfaces, release, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { CriClient, CriError, DEFAULT_CRI_ENDPOINT } from './common/cri.js';
+import { KubeClient, loadKubeconfig } from './common/kube-client.js';
+import {
+  KubeletFatal, cgroupDriverError, containerdCgroupDriver, parseKubeletConfig, parseKubeletFlags,
+  parseTaint, readyCondition, swapError, type KubeletConfig, type KubeletFlags,
+} from './common/kubelet-checks.js';
+import { SIMULATOR_MARK, readSimVersion } from './common/sim-version.js';
+
+const SYNC_MS = 3_000;
+const readOr = (p: string, fallback: string | null): string | null => {
+  try { return readFileSync(p, 'utf8'); } catch { return fallback; }
+};
+const log = (msg: string) => console.error(`I${new Date().toISOString()} kubelet] ${msg}`);
+
+interface StaticPod {
+  file: string;
+  name: string;
+  namespace: string;
+  images: string[];
+  /** Set for kube-apiserver: the argv to give the apiserver simulator. */
+  apiserverArgs?: string[];
+  manifest: Record<string, any>;
+}
+
+function readStaticPods(dir: string): StaticPod[] {
+  if (!existsSync(dir)) return [];
+  const pods: StaticPod[] = [];
+  for (const f of readdirSync(dir).sort()) {
+    if (f.startsWith('.') || !/\.(ya?ml|json)$/.test(f)) continue;
+    const file = join(dir, f);
+    let pod: any;
+    try { pod = parseYaml(readFileSync(file, 'utf8')); } catch (e) {
+      log(`Could not process manifest file path="${file}" err="${(e as Error).message}"`);
+      continue;
+    }
+    if (pod?.kind !== 'Pod' || !pod?.metadata?.name) continue;
+    const containers: any[] = pod.spec?.containers ?? [];
+    const images = containers.map((c) => String(c.image));
+    const api = containers.find((c) => /\/kube-apiserver:[^/]+$/.test(String(c.image)));
+    pods.push({
+      file, name: pod.metadata.name, namespace: pod.metadata.namespace ?? 'default', images, manifest: pod,
+      apiserverArgs: api ? [...(api.command ?? []).slice(1), ...(api.args ?? [])].map(String) : undefined,
+    });
+  }
+  return pods;
+}
+
+/** Keeps the apiserver simulator running while its manifest exists, like a static pod. */
+class ApiserverRunner {
+  private child: ChildProcess | null = null;
+  private key = '';
+  private stopping = false;
+  private restarts = 0;
+  constructor(private readonly script: string) {}
+
+  ensure(args: string[] | null): void {
+    const key = args ? JSON.stringify(args) : '';
+    if (key === this.key && (this.child || !args)) return;
+    this.stop();
+    this.key = key;
+    if (args) this.start(args);
+  }
+
+  private start(args: string[]): void {
+    this.stopping = false;
+    log(`starting kube-apiserver static pod: node ${this.script} ${args.join(' ')}`);
+    const child = spawn(process.execPath, [this.script, ...args], { stdio: ['ignore', 'inherit', 'inherit'] });
+    this.child = child;
+    child.on('exit', (code, signal) => {
+      if (this.child !== child) return;
+      this.child = null;
+      if (this.stopping) return;
+      this.restarts++;
+      const delay = Math.min(10_000 * 2 ** Math.min(this.restarts - 1, 3), 80_000) / 10;
+      log(`kube-apiserver exited (code=${code} signal=${signal}); back-off ${delay}ms restarting failed container`);
+      setTimeout(() => { if (!this.child && this.key === JSON.stringify(args)) this.start(args); }, delay);
+    });
+  }
+
+  running(): boolean { return this.child !== null; }
+
+  stop(): void {
+    this.stopping = true;
+    this.child?.kill('SIGTERM');
+    this.child = null;
+  }
+}
+
+function firstIPv4(): string {
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return '127.0.0.1';
+}
+
+function osImage(): string {
+  const m = /^PRETTY_NAME="?([^"\n]*)"?/m.exec(readOr('/etc/os-release', '') ?? '');
+  return m?.[1] ?? 'Linux';
+}
+
+class Kubelet {
+  private readonly cri: CriClient;
+  private readonly apiserver: ApiserverRunner;
+  private readonly nodeName: string;
+  private client: KubeClient | null = null;
+  private registered = false;
+  private runtimeVersion = '';
+  private staticStatus = new Map<string, { phase: string; reason?: string; message?: string }>();
+  private pulling = new Set<string>();
+
+  constructor(
+    private readonly flags: KubeletFlags,
+    private readonly config: KubeletConfig,
+    private readonly version: string,
+  ) {
+    this.cri = new CriClient(flags.containerRuntimeEndpoint ?? config.containerRuntimeEndpoint ?? DEFAULT_CRI_ENDPOINT);
+    this.apiserver = new ApiserverRunner(join(dirname(realpathSync(process.argv[1]!)), 'kube-apiserver.js'));
+    this.nodeName = (flags.hostnameOverride ?? hostname()).toLowerCase();
+  }
+
+  async checkRuntime(): Promise<void> {
+    try {
+      const v = await this.cri.version();
+      this.runtimeVersion = `${v.runtimeName}://${v.runtimeVersion}`;
+    } catch (e) {
+      const msg = e instanceof CriError ? e.message : String(e);
+      throw new KubeletFatal(`failed to run Kubelet: validate service connection: ${msg.replace(/^validate service connection: /, '')}`);
+    }
+  }
+
+  async sync(): Promise<void> {
+    await this.syncStaticPods();
+    if (!this.client) this.client = this.connect();
+    if (!this.client) return;
+    try {
+      await this.syncNode();
+      await this.syncMirrorPods();
+      await this.syncBoundPods();
+    } catch (e) {
+      log(`sync with the API server failed: ${(e as Error).message}`);
+    }
+  }
+
+  private connect(): KubeClient | null {
+    const path = this.flags.kubeconfig;
+    // kubeadm join does the TLS bootstrap in this design: wait for kubelet.conf to appear.
+    if (!path || !existsSync(path)) return null;
+    try { return new KubeClient(loadKubeconfig(path)); } catch (e) {
+      log(`invalid kubeconfig ${path}: ${(e as Error).message}`);
+      return null;
+    }
+  }
+
+  private async ensureImage(image: string): Promise<{ ok: boolean; error?: string }> {
+    if (await this.cri.imageStatus(image)) return { ok: true };
+    if (this.pulling.has(image)) return { ok: false, error: 'pulling' };
+    this.pulling.add(image);
+    try {
+      log(`Pulling image "${image}"`);
+      await this.cri.pullImage(image);
+      return { ok: true };
+    } catch (e) {
+      return { ok: false, error: `failed to pull and unpack image "${image}": ${(e as Error).message}` };
+    } finally {
+      this.pulling.delete(image);
+    }
+  }
+
+  private async syncStaticPods(): Promise<void> {
+    const pods = readStaticPods(this.config.staticPodPath ?? '/etc/kubernetes/manifests');
+    let apiArgs: string[] | null = null;
+    const seen = new Set<string>();
+    for (const pod of pods) {
+      seen.add(pod.name);
+      const results = await Promise.all(pod.images.map((i) => this.ensureImage(i)));
+      const failed = results.find((r) => !r.ok);
+      if (failed) {
+        this.staticStatus.set(pod.name, { phase: 'Pending', reason: 'ErrImagePull', message: failed.error });
+        continue;
+      }
+      if (pod.apiserverArgs) apiArgs = pod.apiserverArgs;
+      this.staticStatus.set(pod.name, { phase: 'Running' });
+    }
+    for (const name of [...this.staticStatus.keys()]) if (!seen.has(name)) this.staticStatus.delete(name);
+    this.apiserver.ensure(apiArgs);
+  }
+
+  private nodeStatus(runtime: Awaited<ReturnType<CriClient['status']>> | null): Record<string, any> {
+    const now = new Date().toISOString();
+    const cond = (type: string, reason: string, message: string) =>
+      ({ type, status: 'False', reason, message, lastHeartbeatTime: now, lastTransitionTime: now });
+    const ready = readyCondition(runtime ? runtime.conditions : null);
+    const capacity = { cpu: String(cpus().length), memory: `${Math.floor(totalmem() / 1024)}Ki`, pods: String(this.config.maxPods), 'ephemeral-storage': '0' };
+    return {
+      conditions: [
+        cond('MemoryPressure', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'),
+        cond('DiskPressure', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'),
+        cond('PIDPressure', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'),
+        { ...ready, lastHeartbeatTime: now, lastTransitionTime: now },
+      ],
+      addresses: [
+        { type: 'InternalIP', address: this.flags.nodeIp ?? firstIPv4() },
+        { type: 'Hostname', address: this.nodeName },
+      ],
+      capacity,
+      allocatable: capacity,
+      daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
+      nodeInfo: {
+        machineID: (readOr('/etc/machine-id', '') ?? '').trim(),
+        systemUUID: (readOr('/sys/class/dmi/id/product_uuid', '') ?? '').trim(),
+        bootID: (readOr('/proc/sys/kernel/random/boot_id', '') ?? '').trim(),
+        kernelVersion: release(),
+        osImage: osImage(),
+        containerRuntimeVersion: this.runtimeVersion,
+        kubeletVersion: this.version,
+        kubeProxyVersion: this.version,
+        operatingSystem: 'linux',
+        architecture: 'amd64',
+      },
+    };
+  }
+
+  private async syncNode(): Promise<void> {
+    const client = this.client!;
+    let runtime = null;
+    try { runtime = await this.cri.status(); } catch (e) { log(`CRI status failed: ${(e as Error).message}`); }
+    const status = this.nodeStatus(runtime);
+    if (!this.registered) {
+      const taints = [...this.config.registerWithTaints, ...this.flags.registerWithTaints.map(parseTaint)];
+      const node = {
+        apiVersion: 'v1', kind: 'Node',
+        metadata: {
+          name: this.nodeName,
+          labels: {
+            'beta.kubernetes.io/arch': 'amd64', 'beta.kubernetes.io/os': 'linux',
+            'kubernetes.io/arch': 'amd64', 'kubernetes.io/hostname': this.nodeName, 'kubernetes.io/os': 'linux',
+            ...this.flags.nodeLabels,
+          },
+          annotations: { 'node.alpha.kubernetes.io/ttl': '0', 'volumes.kubernetes.io/controller-managed-attach-detach': 'true' },
+        },
+        spec: taints.length ? { taints } : {},
+        status,
+      };
+      try {
+        await client.create('/api/v1/nodes', node);
+        log(`Successfully registered node ${this.nodeName}`);
+      } catch (e: any) {
+        if (e?.code !== 409) throw e;
+      }
+      this.registered = true;
+    }
+    await client.mergePatch(`/api/v1/nodes/${this.nodeName}/status`, { status });
+  }
+
+  private async syncMirrorPods(): Promise<void> {
+    const client = this.client!;
+    for (const pod of readStaticPods(this.config.staticPodPath ?? '/etc/kubernetes/manifests')) {
+      const st = this.staticStatus.get(pod.name);
+      if (!st) continue;
+      const name = `${pod.name}-${this.nodeName}`;
+      const path = `/api/v1/namespaces/${pod.namespace}/pods`;
+      const status = podStatus(pod.manifest, st, this.flags.nodeIp ?? firstIPv4());
+      const mirror = {
+        ...pod.manifest,
+        metadata: { ...pod.manifest.metadata, name, namespace: pod.namespace, annotations: { ...(pod.manifest.metadata.annotations ?? {}), 'kubernetes.io/config.mirror': 'static', 'kubernetes.io/config.source': 'file' } },
+        spec: { ...pod.manifest.spec, nodeName: this.nodeName },
+        status,
+      };
+      try { await client.create(path, mirror); } catch (e: any) { if (e?.code !== 409) throw e; }
+      await client.mergePatch(`${path}/${name}/status`, { status }).catch(() => client.mergePatch(`${path}/${name}`, { status }));
+    }
+  }
+
+  private async syncBoundPods(): Promise<void> {
+    const client = this.client!;
+    const list = await client.get(`/api/v1/pods?fieldSelector=${encodeURIComponent(`spec.nodeName=${this.nodeName}`)}`);
+    for (const pod of list?.items ?? []) {
+      if (pod.metadata?.annotations?.['kubernetes.io/config.mirror']) continue;
+      if (pod.status?.phase === 'Running') continue;
+      const images: string[] = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].map((c: any) => String(c.image));
+      const results = await Promise.all(images.map((i) => this.ensureImage(i)));
+      const failed = results.find((r) => !r.ok && r.error !== 'pulling');
+      if (results.some((r) => r.error === 'pulling')) continue;
+      const st = failed
+        ? { phase: 'Pending', reason: 'ImagePullBackOff', message: `Back-off pulling image: ${failed.error}` }
+        : { phase: 'Running' };
+      const path = `/api/v1/namespaces/${pod.metadata.namespace}/pods/${pod.metadata.name}/status`;
+      await client.mergePatch(path, { status: podStatus(pod, st, this.flags.nodeIp ?? firstIPv4()) });
+    }
+  }
+
+  shutdown(): void {
+    this.apiserver.stop();
+    this.cri.close();
+  }
+}
+
+/** A pod status as the kubelet posts it: Running with Ready containers, or Waiting with a reason. */
+function podStatus(pod: any, st: { phase: string; reason?: string; message?: string }, hostIP: string): Record<string, any> {
+  const now = new Date().toISOString();
+  const running = st.phase === 'Running';
+  const containers: any[] = pod.spec?.containers ?? [];
+  return {
+    phase: st.phase,
+    hostIP,
+    podIP: pod.spec?.hostNetwork ? hostIP : undefined,
+    startTime: now,
+    conditions: ['Initialized', 'Ready', 'ContainersReady', 'PodScheduled'].map((type) => ({
+      type, status: running || type === 'PodScheduled' || type === 'Initialized' ? 'True' : 'False', lastTransitionTime: now,
+    })),
+    containerStatuses: containers.map((c) => ({
+      name: c.name, image: c.image, imageID: '', ready: running, restartCount: 0, started: running,
+      state: running ? { running: { startedAt: now } } : { waiting: { reason: st.reason ?? 'ContainerCreating', message: st.message } },
+    })),
+  };
+}
+
+async function main(): Promise<void> {
+  const flags = parseKubeletFlags(process.argv.slice(2));
+  const version = readSimVersion('kubelet').gitVersion;
+  if (flags.version) {
+    console.log(`Kubernetes ${version} ${SIMULATOR_MARK}`);
+    return;
+  }
+  if (flags.help) {
+    console.log('Usage: kubelet [flags]  (kinstall lab simulator: see lab/simulators/README.md)');
+    return;
+  }
+  if (!flags.config) throw new KubeletFatal('failed to run Kubelet: no --config given: the simulator only runs the kubeadm-managed configuration');
+  const text = readOr(flags.config, null);
+  if (text === null) {
+    throw new KubeletFatal(`failed to load kubelet config file, path: ${flags.config}, error: failed to load Kubelet config file ${flags.config}, error failed to read kubelet config file "${flags.config}", error: open ${flags.config}: no such file or directory`);
+  }
+  const config = parseKubeletConfig(text, flags.config);
+  const swap = swapError(readOr('/proc/swaps', '') ?? '', flags.failSwapOn ?? config.failSwapOn);
+  if (swap) throw new KubeletFatal(swap);
+  const kubelet = new Kubelet(flags, config, version);
+  await kubelet.checkRuntime();
+  const driverError = cgroupDriverError(config.cgroupDriver, containerdCgroupDriver(readOr('/etc/containerd/config.toml', null)));
+  if (driverError) throw new KubeletFatal(driverError);
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, () => { kubelet.shutdown(); process.exit(0); });
+  log(`kubelet ${version} ${SIMULATOR_MARK} started`);
+  for (;;) {
+    await kubelet.sync().catch((e) => log(`sync failed: ${(e as Error).message}`));
+    await new Promise((r) => setTimeout(r, SYNC_MS));
+  }
+}
+
+main().catch((e) => {
+  const msg = e instanceof Error ? e.message : String(e);
+  console.error(`E${new Date().toISOString()} run.go:74] "command failed" err="${msg.replace(/"/g, '\\"')}"`);
+  process.exit(1);
+});
