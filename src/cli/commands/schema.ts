@@ -1,12 +1,24 @@
 import type { Command } from 'commander';
-import { ExitCode, KinstallError } from '../../errors.js';
+import { z } from 'zod';
+import { inventorySchema } from '../../inventory/schema.js';
 
-// Placeholder until the owning work lands; it refuses loudly rather than pretending to work.
+/**
+ * The inventory's JSON Schema as users write it (io: 'input': fields with defaults are optional),
+ * generated from the zod schema so the two cannot drift.
+ */
+export function inventoryJsonSchema(): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(inventorySchema, { io: 'input', target: 'draft-2020-12' }),
+    title: 'kinstall inventory (kinstall/v1alpha1)',
+    description: 'Machines and settings kinstall turns into a kubeadm Kubernetes cluster',
+  };
+}
+
 export function registerSchema(program: Command): void {
   program
     .command('schema')
-    .description('(not implemented yet)')
+    .description("Print the inventory's JSON Schema (for editor validation)")
     .action(() => {
-      throw new KinstallError('schema is not implemented yet', { exitCode: ExitCode.usage });
+      process.stdout.write(`${JSON.stringify(inventoryJsonSchema(), null, 2)}\n`);
     });
 }

@@ -1,12 +1,30 @@
 import type { Command } from 'commander';
 import { ExitCode, KinstallError } from '../../errors.js';
+import { formatProblem, loadInventory, type LoadedInventory } from '../../inventory/load.js';
 
-// Placeholder until the owning work lands; it refuses loudly rather than pretending to work.
+/** One line for a valid inventory: what kinstall would build. */
+export function summarizeInventory({ inventory, hosts, file }: LoadedInventory): string {
+  const controlPlanes = hosts.filter((h) => h.isControlPlane).length;
+  const workers = hosts.filter((h) => h.isWorker && !h.isControlPlane).length;
+  const containerd = inventory.containerd.version ? `containerd ${inventory.containerd.version}` : 'containerd from the OS';
+  return (
+    `OK ${file}: cluster ${inventory.metadata.name}, ${hosts.length} host${hosts.length === 1 ? '' : 's'} ` +
+    `(${controlPlanes} control-plane, ${workers} worker-only), Kubernetes ${inventory.kubernetes.version}, ${containerd}`
+  );
+}
+
 export function registerValidate(program: Command): void {
   program
     .command('validate')
-    .description('(not implemented yet)')
-    .action(() => {
-      throw new KinstallError('validate is not implemented yet', { exitCode: ExitCode.usage });
+    .description('Check an inventory file without touching any host')
+    .argument('<inventory>', 'inventory YAML file')
+    .action((file: string) => {
+      const result = loadInventory(file);
+      if (!result.ok) {
+        for (const problem of result.problems) process.stderr.write(`${formatProblem(problem)}\n`);
+        const count = result.problems.length;
+        throw new KinstallError(`${file} is invalid (${count} problem${count === 1 ? '' : 's'})`, { exitCode: ExitCode.usage });
+      }
+      process.stdout.write(`${summarizeInventory(result)}\n`);
     });
 }

@@ -1,0 +1,102 @@
+import type { z } from 'zod';
+import { closestMatch } from './closest.js';
+import type { PathSegment, PositionFinder } from './positions.js';
+import type { Problem } from './problems.js';
+
+/** "hosts[0].ssh.port" for ['hosts', 0, 'ssh', 'port']. */
+export function dottedPath(path: readonly PathSegment[]): string {
+  return path.reduce<string>((text, segment) => (typeof segment === 'number' ? `${text}[${segment}]` : text ? `${text}.${segment}` : segment), '');
+}
+
+/** Turns zod issues into positioned problems: unknown keys at the key, missing keys at the parent mapping. */
+export function schemaIssuesToProblems(
+  issues: readonly z.core.$ZodIssue[],
+  opts: { file: string; raw: unknown; positions: PositionFinder; schema: z.ZodType },
+): Problem[] {
+  const problems: Problem[] = [];
+  const { file, raw, positions, schema } = opts;
+  for (const issue of issues) {
+    const path = issue.path.filter((s): s is PathSegment => typeof s !== 'symbol');
+    const where = dottedPath(path);
+    if (issue.code === 'unrecognized_keys') {
+      const known = knownKeysAt(schema, path);
+      for (const key of issue.keys) {
+        const suggestion = closestMatch(key, known);
+        problems.push({
+          file,
+          ...positions.key(path, key),
+          message: `unknown key "${key}"${where ? ` in ${where}` : ''}`,
+          hint: suggestion ? `did you mean "${suggestion}"?` : known.length > 0 ? `known keys here: ${known.join(', ')}` : undefined,
+        });
+      }
+      continue;
+    }
+    if (issue.code === 'invalid_type' && valueAt(raw, path) === undefined) {
+      const key = path[path.length - 1];
+      const parent = dottedPath(path.slice(0, -1));
+      problems.push({ file, ...positions.value(path), message: `missing required key "${String(key)}"${parent ? ` in ${parent}` : ''}` });
+      continue;
+    }
+    if (issue.code === 'invalid_value' && issue.values.length > 1) {
+      const given = valueAt(raw, path);
+      const options = issue.values.map(String);
+      const suggestion = typeof given === 'string' ? closestMatch(given, options) : undefined;
+      problems.push({
+        file,
+        ...positions.value(path),
+        message: `${where}: ${JSON.stringify(given)} is not one of ${options.join(', ')}`,
+        hint: suggestion ? `did you mean "${suggestion}"?` : undefined,
+      });
+      continue;
+    }
+    const quoteHint =
+      issue.code === 'invalid_type' && issue.expected === 'string' && typeof valueAt(raw, path) === 'number'
+        ? 'YAML read this as a number; put the value in quotes'
+        : undefined;
+    problems.push({ file, ...positions.value(path), message: `${where || 'inventory'}: ${issue.message}`, hint: quoteHint });
+  }
+  return dropMissingExplainedByTypos(problems);
+}
+
+/** "missing key version" next to "unknown key verison, did you mean version?" says the same thing twice. */
+function dropMissingExplainedByTypos(problems: Problem[]): Problem[] {
+  const suggested = new Set(problems.flatMap((p) => (p.hint?.startsWith('did you mean') ? [`${p.line}:${p.hint}`] : [])));
+  return problems.filter((p) => {
+    const missing = /^missing required key "([^"]+)"/.exec(p.message);
+    return !missing || !suggested.has(`${p.line}:did you mean "${missing[1]}"?`);
+  });
+}
+
+function valueAt(raw: unknown, path: readonly PathSegment[]): unknown {
+  let value = raw;
+  for (const segment of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<PathSegment, unknown>)[segment];
+  }
+  return value;
+}
+
+/** Keys the schema allows in the object at `path` (for "did you mean" hints). */
+export function knownKeysAt(schema: z.ZodType, path: readonly PathSegment[]): string[] {
+  let node: z.core.$ZodType | undefined = unwrap(schema);
+  for (const segment of path) {
+    if (!node) return [];
+    const def = node._zod.def as unknown as Record<string, unknown> & { type: string };
+    if (def.type === 'object') node = (def.shape as Record<string, z.core.$ZodType>)[String(segment)];
+    else if (def.type === 'array') node = def.element as z.core.$ZodType;
+    else if (def.type === 'record') node = def.valueType as z.core.$ZodType;
+    else return [];
+    node = node ? unwrap(node) : undefined;
+  }
+  const def = node?._zod.def as unknown as { type: string; shape?: Record<string, unknown> } | undefined;
+  return def?.type === 'object' && def.shape ? Object.keys(def.shape) : [];
+}
+
+function unwrap(node: z.core.$ZodType): z.core.$ZodType {
+  let current = node;
+  for (;;) {
+    const def = current._zod.def as unknown as { type: string; innerType?: z.core.$ZodType };
+    if (def.innerType && ['optional', 'default', 'nullable', 'prefault', 'readonly'].includes(def.type)) current = def.innerType;
+    else return current;
+  }
+}
