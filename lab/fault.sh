@@ -1,0 +1,210 @@
+#!/bin/bash
+# npm run lab:fault -- <host> <fault> [--clear]   set (or clear) one fault on one lab host
+# npm run lab:fault -- --list                      the faults, what each does, and which are set
+# npm run lab:fault -- --clear-all                 clear every fault that is set
+#
+# Faults are what kinstall's preflight must detect. Each one is applied inside that one host (its
+# own mount, network and pid namespaces, through nsenter, so a fault that breaks ssh can still be
+# cleared) and records what clear needs in $LAB_FAULTS/<host>/<fault>/; clear restores exactly.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+declare -A DESCRIPTION=(
+  [swap-on]="swap appears on: a generated /proc/swaps listing /swapfile is bind-mounted over /proc/swaps in this host only (/proc/swaps is machine-global, so a real swapon would show on every host and on the machine), plus a real mkswap'ed /swapfile and its /etc/fstab line. swapoff cannot act on it."
+  [ip-forward-off]="net.ipv4.ip_forward=0 at runtime in the host's own network namespace (its sysctl.d file still says 1, as on a host where someone turned it off by hand)"
+  [port-6443]="a real TCP listener on :6443 (socat in transient unit klab-fault-port-6443)"
+  [firewall-10250]="iptables INPUT rule dropping TCP to port 10250"
+  [dpkg-lock]="a process (transient unit klab-fault-dpkg-lock) holding the dpkg locks /var/lib/dpkg/lock-frontend and /var/lib/dpkg/lock with fcntl locks, as apt does (flock(1) takes flock locks, which apt does not see)"
+  [dup-machine-id]="/etc/machine-id copied from another lab host"
+  [dup-mac]="a second interface eth1 (one end of a veth pair, both ends inside the host) carrying another host's MAC and 10.77.1.x/24; duplicating the MAC on the shared bridge would break the lab network"
+  [old-containerd]="Debian's containerd 1.6.20 installed through apt (too old for Kubernetes >= 1.29; pair it with a 1.30 inventory)"
+  [kubelet-conf]="an existing /etc/kubernetes/kubelet.conf, as left by an earlier kubeadm join"
+  [changed-host-key]="ssh host keys regenerated and sshd restarted, so LAB_DIR/known_hosts no longer matches; clear restores the original keys"
+)
+FAULTS=(swap-on ip-forward-off port-6443 firewall-10250 dpkg-lock dup-machine-id dup-mac old-containerd kubelet-conf changed-host-key)
+
+# Runs a script (stdin) inside the host the fault is being applied to.
+in_host() { host_sh "$FAULT_HOST"; }
+
+# Another host to copy an identity from: node1, or node2 when the fault is on node1.
+other_host() {
+  local o=1; [ "$1" = 1 ] && o=2
+  [ -d "$(host_dir "$o")" ] || die "this fault copies from another host: the lab needs at least 2 hosts"
+  echo "$o"
+}
+
+set_swap-on() {
+  in_host <<'SH'
+set -eu
+fallocate -l 1M /swapfile 2>/dev/null || dd if=/dev/zero of=/swapfile bs=1M count=1 status=none
+chmod 600 /swapfile
+mkswap /swapfile >/dev/null
+mkdir -p /run/klab-fault
+printf 'Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n/swapfile                               file\t\t1020\t\t0\t\t-2\n' >/run/klab-fault/swaps
+mount --bind /run/klab-fault/swaps /proc/swaps
+echo '/swapfile none swap sw 0 0 # klab-fault swap-on' >>/etc/fstab
+SH
+}
+clear_swap-on() {
+  in_host <<'SH'
+set -eu
+umount /proc/swaps
+sed -i '/# klab-fault swap-on$/d' /etc/fstab
+rm -f /swapfile /run/klab-fault/swaps
+SH
+}
+
+set_ip-forward-off() { echo 'sysctl -qw net.ipv4.ip_forward=0' | in_host; }
+clear_ip-forward-off() { echo 'sysctl -qw net.ipv4.ip_forward=1' | in_host; }
+
+set_port-6443() {
+  in_host <<'SH'
+set -eu
+systemd-run --quiet --collect --unit=klab-fault-port-6443 socat TCP-LISTEN:6443,reuseaddr,fork EXEC:/bin/true
+t=0; until ss -ltnH 'sport = :6443' | grep -q .; do t=$((t+1)); [ $t -lt 50 ]; sleep 0.1; done
+SH
+}
+clear_port-6443() { echo 'systemctl stop klab-fault-port-6443; systemctl reset-failed klab-fault-port-6443 2>/dev/null || true' | in_host; }
+
+set_firewall-10250() { echo 'iptables -I INPUT -p tcp --dport 10250 -j DROP' | in_host; }
+clear_firewall-10250() { echo 'iptables -D INPUT -p tcp --dport 10250 -j DROP' | in_host; }
+
+set_dpkg-lock() {
+  in_host <<'SH'
+set -eu
+# struct flock on x86_64: short type, short whence, (pad), off_t start, off_t len, pid_t pid, (pad).
+systemd-run --quiet --collect --unit=klab-fault-dpkg-lock perl -MFcntl -e '
+  my $lock = pack("s s x4 q q i x4", F_WRLCK, SEEK_SET, 0, 0, 0);
+  for my $f ("/var/lib/dpkg/lock-frontend", "/var/lib/dpkg/lock") {
+    open(my $fh, ">>", $f) or die "$f: $!"; fcntl($fh, F_SETLKW, $lock) or die "lock $f: $!"; push @h, $fh;
+  }
+  open(my $ready, ">", "/run/klab-fault-dpkg-lock.ready"); close $ready;
+  sleep;'
+t=0; until [ -e /run/klab-fault-dpkg-lock.ready ]; do t=$((t+1)); [ $t -lt 50 ]; sleep 0.1; done
+SH
+}
+clear_dpkg-lock() { echo 'systemctl stop klab-fault-dpkg-lock; systemctl reset-failed klab-fault-dpkg-lock 2>/dev/null || true; rm -f /run/klab-fault-dpkg-lock.ready' | in_host; }
+
+set_dup-machine-id() {
+  local i=$1 o; o=$(other_host "$i")
+  cp "$(host_dir "$i")/root/etc/machine-id" "$2/machine-id"
+  printf 'cat > /etc/machine-id <<ID\n%s\nID\n' "$(host_machine_id "$o")" | in_host
+}
+clear_dup-machine-id() { printf 'cat > /etc/machine-id <<ID\n%s\nID\n' "$(cat "$2/machine-id")" | in_host; }
+
+set_dup-mac() {
+  local i=$1 o; o=$(other_host "$i")
+  in_host <<SH
+set -eu
+ip link add eth1 type veth peer name eth1-peer
+ip link set eth1 address $(host_mac "$o")
+ip addr add 10.77.1.$((10 + i))/24 dev eth1
+ip link set eth1-peer up
+ip link set eth1 up
+SH
+}
+clear_dup-mac() { echo 'ip link del eth1' | in_host; }
+
+set_old-containerd() {
+  echo "dpkg-query -W -f '\${Package}\n'" | in_host >"$2/packages-before"
+  in_host <<'SH'
+set -eu
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+version=$(apt-cache madison containerd | awk '$3 ~ /^1\.6\.20/ {print $3; exit}')
+[ -n "$version" ] || { echo "no containerd 1.6.20 in the Debian repository" >&2; exit 1; }
+apt-get install -y -qq --no-install-recommends "containerd=$version" >/dev/null
+SH
+}
+clear_old-containerd() {
+  local added
+  added=$(echo "dpkg-query -W -f '\${Package}\n'" | in_host | grep -vxF -f "$2/packages-before" || true)
+  in_host <<SH
+set -eu
+systemctl stop containerd 2>/dev/null || true
+DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq $(echo $added) >/dev/null
+rm -rf /var/lib/containerd/* /etc/containerd /run/containerd /var/lib/apt/lists/*_Packages /var/cache/apt/*.bin
+SH
+}
+
+set_kubelet-conf() {
+  echo 'test -d /etc/kubernetes && echo yes || echo no' | in_host >"$2/dir-existed"
+  in_host <<'SH'
+set -eu
+mkdir -p /etc/kubernetes
+cat >/etc/kubernetes/kubelet.conf <<'CONF'
+apiVersion: v1
+kind: Config
+clusters:
+- cluster:
+    server: https://10.77.0.11:6443
+  name: kubernetes
+contexts:
+- context:
+    cluster: kubernetes
+    user: system:node:old-node
+  name: system:node:old-node@kubernetes
+current-context: system:node:old-node@kubernetes
+users:
+- name: system:node:old-node
+CONF
+SH
+}
+clear_kubelet-conf() {
+  echo 'rm -f /etc/kubernetes/kubelet.conf' | in_host
+  [ "$(cat "$2/dir-existed")" = yes ] || echo 'rmdir /etc/kubernetes' | in_host
+}
+
+set_changed-host-key() {
+  cp -a "$(host_dir "$1")"/root/etc/ssh/ssh_host_* "$2/"
+  echo 'rm -f /etc/ssh/ssh_host_*; ssh-keygen -q -A >/dev/null; systemctl restart ssh' | in_host
+}
+clear_changed-host-key() {
+  rm -f "$(host_dir "$1")"/root/etc/ssh/ssh_host_*
+  cp -a "$2"/ssh_host_* "$(host_dir "$1")/root/etc/ssh/"
+  echo 'systemctl restart ssh' | in_host
+}
+
+list() {
+  local f h active
+  for f in "${FAULTS[@]}"; do
+    active=$(for h in "$LAB_FAULTS"/*/"$f"; do [ -d "$h" ] && basename "$(dirname "$h")"; done | paste -sd, -) || true
+    printf '%-17s %s%s\n' "$f" "${DESCRIPTION[$f]}" "${active:+  [set on: $active]}"
+  done
+}
+
+apply() { # host fault set|clear
+  local host=$1 fault=$2 action=$3 i state
+  i=$(host_index "$host")
+  [ -n "${DESCRIPTION[$fault]:-}" ] || die "unknown fault '$fault' (see --list)"
+  host_leader_pid "$i" >/dev/null || die "$host is not running"
+  FAULT_HOST=$i
+  state=$LAB_FAULTS/$host/$fault
+  if [ "$action" = set ]; then
+    [ -d "$state" ] && { log "$host: $fault is already set"; return 0; }
+    mkdir -p "$state"
+    # Not "set_x || cleanup": bash ignores set -e inside a function called from an || list.
+    trap 'rm -rf "$state"; log "$host: setting $fault FAILED"' ERR
+    "set_$fault" "$i" "$state"
+    trap - ERR
+    log "$host: $fault set"
+  else
+    [ -d "$state" ] || { log "$host: $fault is not set"; return 0; }
+    "clear_$fault" "$i" "$state"
+    rm -rf "$state"
+    log "$host: $fault cleared"
+  fi
+}
+
+case ${1:-} in
+  --list) list ;;
+  --clear-all)
+    for s in "$LAB_FAULTS"/*/*; do
+      if [ -d "$s" ]; then apply "$(basename "$(dirname "$s")")" "$(basename "$s")" clear; fi
+    done ;;
+  node*)
+    [ $# -ge 2 ] || die "usage: lab:fault -- <host> <fault> [--clear]"
+    action=set; [ "${3:-}" = --clear ] && action=clear
+    apply "$1" "$2" "$action" ;;
+  *) die "usage: lab:fault -- <host> <fault> [--clear] | --list | --clear-all" ;;
+esac

@@ -1,0 +1,19 @@
+#!/bin/bash
+# Health of a running lab: servers listening, every host reachable by ssh with its known host key,
+# systemd up. Exit non-zero with the reason when something is wrong.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+bad=0
+for port in "$LAB_PROXY_PORT" "$LAB_REPO_PORT" "$LAB_REGISTRY_PORT"; do
+  (exec 3<>"/dev/tcp/$LAB_GW_IP/$port") 2>/dev/null || { log "nothing listens on $LAB_GW_IP:$port"; bad=1; }
+done
+for i in $(running_hosts); do
+  # shellcheck disable=SC2046
+  state=$(ssh $(lab_ssh_opts) root@"$(host_ip "$i")" 'hostname; systemctl is-system-running --wait' 2>&1 | tr '\n' ' ') || true
+  case $state in
+    "node$i running "*) ;;
+    *) log "node$i unhealthy: $state"; bad=1 ;;
+  esac
+done
+exit $bad

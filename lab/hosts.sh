@@ -1,0 +1,127 @@
+# Lab hosts node1..N (sourced): systemd-nspawn containers with systemd as PID 1, on bridge br0
+# inside netns $LAB_NETNS, each on its own overlayfs root over $LAB_DIR/base.
+
+CGROUP_V1_CONTROLLERS="cpu cpuacct cpuset memory devices freezer blkio pids"
+
+network_up() {
+  if ! ip netns list | grep -qw "^$LAB_NETNS"; then
+    ip netns add "$LAB_NETNS"
+    ip -n "$LAB_NETNS" link set lo up
+    ip -n "$LAB_NETNS" link add br0 type bridge
+    ip -n "$LAB_NETNS" addr add "$LAB_BRIDGE_IP/24" dev br0
+    ip -n "$LAB_NETNS" link set br0 up
+    ip netns exec "$LAB_NETNS" sysctl -qw net.ipv4.ip_forward=1
+  fi
+  if ! ip link show "$LAB_VETH" >/dev/null 2>&1; then
+    ip link add "$LAB_VETH" type veth peer name uplink netns "$LAB_NETNS"
+    ip addr add "$LAB_GW_IP/30" dev "$LAB_VETH"
+    ip link set "$LAB_VETH" up
+    ip -n "$LAB_NETNS" addr add "$LAB_UPLINK_IP/30" dev uplink
+    ip -n "$LAB_NETNS" link set uplink up
+    ip -n "$LAB_NETNS" route add default via "$LAB_GW_IP"
+  fi
+  ip route show "$LAB_HOST_NET" | grep -q . || ip route add "$LAB_HOST_NET" via "$LAB_UPLINK_IP"
+}
+
+# A writable cgroup v1 subtree per host (the machine is cgroup v1/hybrid; see klab-preinit).
+host_cgroup_binds() {
+  local i=$1 c rel d
+  [ -d /sys/fs/cgroup/cpu ] || return 0
+  for c in $CGROUP_V1_CONTROLLERS; do
+    rel=$(awk -F: -v c="$c" '$2==c {print $3}' /proc/self/cgroup)
+    d=/sys/fs/cgroup/$c${rel%/}/klab-node$i
+    mkdir -p "$d"
+    if [ "$c" = cpuset ]; then cat "$d/../cpuset.cpus" >"$d/cpuset.cpus"; cat "$d/../cpuset.mems" >"$d/cpuset.mems"; fi
+    printf ' --bind=%s:/.klab-cg/%s' "$d" "$c"
+  done
+}
+
+# Per-host state that must differ between hosts goes into the host's own overlay before boot.
+prepare_host_root() {
+  local i=$1 root=$2 name=node$i u
+  cat >"$root/etc/klab.conf" <<CONF
+NAME=$name
+IP=$(host_ip "$i")
+MAC=$(host_mac "$i")
+GW=$LAB_BRIDGE_IP
+PROXY=http://$LAB_GW_IP:$LAB_PROXY_PORT
+REPO_HOST=$LAB_GW_IP
+CONF
+  echo "$name" >"$root/etc/hostname"
+  host_machine_id "$i" >"$root/etc/machine-id"
+  ssh-keygen -q -A -f "$root" >/dev/null
+  for u in root deploy ops; do
+    local home=/home/$u; [ $u = root ] && home=/root
+    install -d -m 700 "$root$home/.ssh"
+    install -m 600 "$LAB_KEY.pub" "$root$home/.ssh/authorized_keys"
+    chroot "$root" chown -R "$u:$u" "$home/.ssh"
+  done
+  printf 'ops:%s\n' "$(cat "$LAB_DIR/ops-password")" | chroot "$root" chpasswd
+}
+
+host_running() { [ -f "$(host_dir "$1")/nspawn.pid" ] && pidfile_alive "$(host_dir "$1")/nspawn.pid"; }
+
+start_host() {
+  local i=$1 d
+  d=$(host_dir "$i")
+  host_running "$i" && return 0
+  # Anything left from a crashed run is discarded: a host always boots from the clean base.
+  mountpoint -q "$d/root" && umount "$d/root"
+  rm -rf "$d"
+  mkdir -p "$d/upper" "$d/work" "$d/root" "$d/containerd"
+  mount -t overlay klab-node$i -o "lowerdir=$LAB_DIR/base,upperdir=$d/upper,workdir=$d/work" "$d/root"
+  prepare_host_root "$i" "$d/root"
+  # nsenter, not "ip netns exec": the latter remounts /sys and nspawn then cannot detect cgroups.
+  # /var/lib/containerd is a plain directory, not overlayfs, or containerd's snapshotter fails.
+  # shellcheck disable=SC2046
+  setsid nsenter --net="/run/netns/$LAB_NETNS" systemd-nspawn -q --kill-signal=SIGRTMIN+3 \
+    --register=no --keep-unit -D "$d/root" -M "node$i" --uuid="$(host_uuid "$i")" \
+    --network-bridge=br0 --bind="$d/containerd:/var/lib/containerd" $(host_cgroup_binds "$i") \
+    --capability=all --system-call-filter='@mount @privileged @keyring bpf' \
+    --console=read-only /usr/local/sbin/klab-preinit >"$d/console.log" 2>&1 </dev/null &
+  echo $! >"$d/nspawn.pid"
+}
+
+# known_hosts from the host key files themselves (no trust-on-first-use scan).
+write_known_hosts() {
+  local i k tmp=$LAB_KNOWN_HOSTS.tmp
+  : >"$tmp"
+  for i in $(seq 1 "$LAB_HOSTS"); do
+    for k in "$(host_dir "$i")"/root/etc/ssh/ssh_host_*_key.pub; do
+      printf 'node%s,%s %s\n' "$i" "$(host_ip "$i")" "$(cut -d' ' -f1-2 "$k")" >>"$tmp"
+    done
+  done
+  mv "$tmp" "$LAB_KNOWN_HOSTS"
+}
+
+wait_for_ssh() {
+  local i=$1 t=0 ip; ip=$(host_ip "$i")
+  # shellcheck disable=SC2046
+  until [ "$(ssh $(lab_ssh_opts) root@"$ip" hostname 2>/dev/null)" = "node$i" ]; do
+    t=$((t + 1))
+    [ $t -lt 120 ] || die "node$i: no ssh on $ip after 60 s (see $(host_dir "$i")/console.log)"
+    host_running "$i" || die "node$i: systemd-nspawn exited (see $(host_dir "$i")/console.log)"
+    sleep 0.5
+  done
+}
+
+stop_host() {
+  local i=$1 d pid leader t=0
+  d=$(host_dir "$i")
+  pid=$(cat "$d/nspawn.pid" 2>/dev/null || true)
+  if pid_alive "$pid"; then
+    leader=$(host_leader_pid "$i" || true)
+    kill "$pid" 2>/dev/null || true # nspawn asks the host's systemd to power off
+    # A shutdown can hang in systemd-halt: after 10 s kill that host's systemd, then nspawn.
+    while pid_alive "$pid"; do
+      t=$((t + 1))
+      if [ $t -ge 100 ]; then
+        log "node$i: clean shutdown exceeded 10 s, killing it"
+        [ -n "$leader" ] && kill -9 "$leader" 2>/dev/null
+        kill -9 "$pid" 2>/dev/null
+      fi
+      sleep 0.1
+    done
+  fi
+  rm -f "$d/nspawn.pid"
+}

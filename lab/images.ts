@@ -1,0 +1,33 @@
+// Prints every image the lab's registry must hold, one "path:tag" per line (relative to the
+// registry), for seed-registry.sh. Derived from the tables kinstall itself uses, so the mirror
+// and kinstall cannot drift: the Kubernetes patches the lab repo carries (lab/packaging), the
+// pause/etcd/CoreDNS tags (src/versions) and the addon images (src/versions/addons).
+import { REPO_MINORS } from './packaging/catalogue.js';
+import { corednsImageTag, etcdImageTag, pauseImageTag } from '../src/versions/index.js';
+import { dashboardImage, flannelCniPluginImage, flannelImage, metricsScraperImage } from '../src/versions/addons.js';
+
+/** kubeadm's images for one release, under imageRepository google_containers (CoreDNS flat). */
+export function kubeadmImages(k8sVersion: string): string[] {
+  const core = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kube-proxy'].map(
+    (name) => `google_containers/${name}:v${k8sVersion}`,
+  );
+  return [
+    ...core,
+    `google_containers/pause:${pauseImageTag(k8sVersion)}`,
+    `google_containers/etcd:${etcdImageTag(k8sVersion)}`,
+    `google_containers/coredns:${corednsImageTag(k8sVersion)}`,
+  ];
+}
+
+/** docker.io/flannel/flannel:v1 → flannel/flannel:v1 (the path under the docker.io mirror). */
+export function dockerHubMirrorPath(image: string): string {
+  return image.replace(/^docker\.io\//, '');
+}
+
+export function labImages(): string[] {
+  const releases = REPO_MINORS.filter((m) => m.minor === 'v1.28').flatMap((m) => m.kubernetes);
+  const addons = [flannelImage, flannelCniPluginImage, dashboardImage, metricsScraperImage].map(dockerHubMirrorPath);
+  return [...new Set([...releases.flatMap(kubeadmImages), ...addons])];
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) process.stdout.write(labImages().join('\n') + '\n');

@@ -1,0 +1,66 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lab, labDir, rootSh, ssh, type LabDescription, type LabHost } from './lab-support.js';
+
+/**
+ * apt on a lab host installs a pinned kubeadm from the lab's signed pkgs.k8s.io-style repository,
+ * the way a real node does: key from Release.key, signed-by, no trusted=yes.
+ */
+const releaseKey = path.join(labDir, 'repo', 'core', 'stable', 'v1.28', 'deb', 'Release.key');
+const repoBuilt = fs.existsSync(releaseKey);
+if (!repoBuilt) {
+  console.warn(`lab-repo: SKIPPED — ${releaseKey} is missing: lab/packaging/build-repo.sh has not produced the repository yet`);
+}
+
+let l: LabDescription;
+let host: LabHost;
+let packagesBefore: string[] = [];
+
+describe.skipIf(!repoBuilt)('lab apt repository', () => {
+  beforeAll(() => {
+    l = lab();
+    host = l.hosts[0]!;
+    packagesBefore = rootSh(l, host, "dpkg-query -W -f '${Package}\\n'").split('\n');
+    rootSh(
+      l,
+      host,
+      `set -e; install -d -m 755 /etc/apt/keyrings
+curl -fsSL ${l.packageRepository}/v1.28/deb/Release.key | gpg --batch --yes --dearmor -o /etc/apt/keyrings/klab-test.gpg
+echo 'deb [signed-by=/etc/apt/keyrings/klab-test.gpg] ${l.packageRepository}/v1.28/deb/ /' > /etc/apt/sources.list.d/klab-test.list`,
+    );
+  });
+
+  afterAll(() => {
+    if (!l) return;
+    const added = rootSh(l, host, "dpkg-query -W -f '${Package}\\n'").split('\n').filter((p) => !packagesBefore.includes(p));
+    rootSh(
+      l,
+      host,
+      `apt-mark unhold kubeadm >/dev/null 2>&1 || true; ${added.length ? `DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq ${added.join(' ')} >/dev/null;` : ''} rm -f /etc/apt/sources.list.d/klab-test.list /etc/apt/keyrings/klab-test.gpg; apt-get update -qq`,
+    );
+  });
+
+  it('offers two 1.28 patch releases of kubeadm, signed', () => {
+    rootSh(l, host, 'apt-get update -qq');
+    const madison = rootSh(l, host, 'apt-cache madison kubeadm');
+    expect(madison).toMatch(/1\.28\.14-1\.1/);
+    expect(madison).toMatch(/1\.28\.15-1\.1/);
+  });
+
+  it('installs the pinned version, not the newest', () => {
+    rootSh(l, host, 'DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kubeadm=1.28.14-1.1 >/dev/null && apt-mark hold kubeadm');
+    expect(rootSh(l, host, "dpkg-query -W -f '${Version}' kubeadm")).toBe('1.28.14-1.1');
+    expect(rootSh(l, host, 'kubeadm version -o short')).toContain('v1.28.14');
+  });
+
+  it('refuses the repository when the signature key is not trusted', () => {
+    const r = ssh(
+      l,
+      'root',
+      host,
+      `echo 'deb ${l.packageRepository}/v1.28/deb/ /' > /etc/apt/sources.list.d/klab-unsigned.list; apt-get update 2>&1; rc=$?; rm /etc/apt/sources.list.d/klab-unsigned.list; exit $rc`,
+    );
+    expect(r.stdout).toMatch(/NO_PUBKEY|not signed|is not signed/);
+  });
+});

@@ -1,0 +1,100 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+/** Helpers for the lab's own tests: the lab description, real OpenSSH, the lab scripts. */
+
+export const repoRoot = path.resolve(import.meta.dirname, '..', '..');
+export const labDir = process.env.LAB_DIR ?? path.join(repoRoot, '.lab');
+
+export interface LabHost {
+  name: string;
+  address: string;
+  mac: string;
+  machineId: string;
+  hostDir: string;
+}
+
+export interface LabDescription {
+  labDir: string;
+  hosts: LabHost[];
+  identityFile: string;
+  knownHostsFile: string;
+  opsPasswordFile: string;
+  inventory: string;
+  gateway: string;
+  aptProxy: string;
+  packageRepository: string;
+  repoKey: string;
+  registry: string;
+  imageRepository: string;
+}
+
+export interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function run(cmd: string, args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}): Result {
+  const r = spawnSync(cmd, args, {
+    input: opts.input,
+    encoding: 'utf8',
+    env: { ...process.env, ...opts.env },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (r.error) throw r.error;
+  return { code: r.status ?? 128, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Run a lab script (lab/<name>.sh) against this LAB_DIR; throws with its output on failure. */
+export function labScript(name: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): Result {
+  const r = run(path.join(repoRoot, 'lab', `${name}.sh`), args, { env: { LAB_DIR: labDir, ...env } });
+  if (r.code !== 0) throw new Error(`lab/${name}.sh ${args.join(' ')} exited ${r.code}:\n${r.stdout}${r.stderr}`);
+  return r;
+}
+
+/** The running lab; brings it up first when LAB_AUTO_UP=1, otherwise says how to. */
+export function lab(): LabDescription {
+  const file = path.join(labDir, 'lab.json');
+  if (!fs.existsSync(file)) {
+    if (process.env.LAB_AUTO_UP !== '1') {
+      throw new Error(`the lab is not up (${file} missing): run \`npm run lab:up\` or set LAB_AUTO_UP=1`);
+    }
+    labScript('up');
+  }
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as LabDescription;
+}
+
+/**
+ * OpenSSH with host key verification against the lab's known_hosts (StrictHostKeyChecking=yes),
+ * key login only.
+ */
+export function ssh(
+  l: LabDescription,
+  user: string,
+  host: LabHost,
+  script: string,
+  opts: { input?: string; knownHostsFile?: string } = {},
+): Result {
+  return run(
+    'ssh',
+    [
+      '-i', l.identityFile,
+      '-o', 'BatchMode=yes',
+      '-o', 'StrictHostKeyChecking=yes',
+      '-o', `UserKnownHostsFile=${opts.knownHostsFile ?? l.knownHostsFile}`,
+      '-o', 'ConnectTimeout=5',
+      `${user}@${host.address}`,
+      script,
+    ],
+    { input: opts.input },
+  );
+}
+
+/** Like ssh() as root, but throws unless the command succeeds; returns its trimmed stdout. */
+export function rootSh(l: LabDescription, host: LabHost, script: string): string {
+  const r = ssh(l, 'root', host, script);
+  if (r.code !== 0) throw new Error(`${host.name}: \`${script}\` exited ${r.code}: ${r.stderr}`);
+  return r.stdout.trim();
+}
