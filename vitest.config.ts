@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: "unit" needs nothing but Node; "lab" talks to the lab's hosts over real SSH and
-// runs only when the lab is up (LAB_DIR points at it; .ci/run brings it up first).
+// Two projects: "unit" needs only Node and a few apt packages (installed by the global setup when
+// missing); "lab" talks to the lab's hosts over real SSH and brings the lab up (and down) itself.
 export default defineConfig({
   test: {
     projects: [
@@ -9,12 +9,14 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['tests/unit/**/*.test.ts'],
+          globalSetup: ['tests/setup/host-packages.ts'],
         },
       },
       {
         test: {
           name: 'lab',
           include: ['tests/lab/**/*.test.ts'],
+          globalSetup: ['tests/setup/host-packages.ts', 'tests/setup/lab.ts'],
           testTimeout: 600_000,
           hookTimeout: 600_000,
           fileParallelism: false,

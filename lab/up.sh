@@ -16,6 +16,8 @@ set -euo pipefail
 missing=$(for p in $(cat "$LAB_SRC/host-packages.txt"); do dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'ok installed' || echo "$p"; done)
 if [ -n "$missing" ]; then
   log "installing machine packages: $(echo $missing)"
+  # A fresh machine has no package lists yet: refresh them once before installing.
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 update -qq >/dev/null
   DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends $missing >/dev/null
 fi
 
