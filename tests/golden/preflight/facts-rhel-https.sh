@@ -1,0 +1,179 @@
+#!/bin/sh
+# kinstall preflight facts. Read-only: nothing here writes to the host. Every probe is guarded so a
+# missing tool or file yields an empty or "absent" value instead of ending the script half-way;
+# the last line (end=ok) tells the parser the output is complete.
+set -eu
+PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export PATH
+LC_ALL=C
+export LC_ALL
+
+kv() { printf '%s=%s\n' "$1" "$2"; }
+# Multi-line values travel base64-encoded on one line, so every fact stays one line of output.
+kv64() { printf '%s.b64=%s\n' "$1" "$(printf '%s' "$2" | base64 | tr -d '\n')"; }
+have() { command -v "$1" >/dev/null 2>&1; }
+readf() { cat "$1" 2>/dev/null || true; }
+yesno() { if "$@" >/dev/null 2>&1; then echo yes; else echo no; fi; }
+
+kv format 1
+
+# --- system ---
+kv64 os_release "$(readf /etc/os-release)"
+kv uid "$(id -u 2>/dev/null || echo unknown)"
+kv nproc "$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo unknown)"
+kv mem_total_kb "$(sed -n 's/^MemTotal:[[:space:]]*\([0-9][0-9]*\).*/\1/p' /proc/meminfo 2>/dev/null || true)"
+kv64 proc_swaps "$(readf /proc/swaps)"
+kv64 fstab_swap "$(grep -v '^[[:space:]]*#' /etc/fstab 2>/dev/null | grep -w swap || true)"
+kv cgroup_fs "$(stat -fc %T /sys/fs/cgroup 2>/dev/null || echo unknown)"
+kv hostname "$(readf /proc/sys/kernel/hostname)"
+kv kernel "$(uname -r 2>/dev/null || true)"
+kv bin.conntrack "$(command -v conntrack 2>/dev/null || true)"
+kv bin.socat "$(command -v socat 2>/dev/null || true)"
+kv bin.iptables "$(command -v iptables 2>/dev/null || true)"
+kv bin.ip "$(command -v ip 2>/dev/null || true)"
+kv bin.mount "$(command -v mount 2>/dev/null || true)"
+kv bin.nsenter "$(command -v nsenter 2>/dev/null || true)"
+kv bin.ebtables "$(command -v ebtables 2>/dev/null || true)"
+kv bin.ethtool "$(command -v ethtool 2>/dev/null || true)"
+kv bin.tc "$(command -v tc 2>/dev/null || true)"
+
+# --- SELinux ---
+if have getenforce; then
+  kv selinux "$(getenforce 2>/dev/null || echo unknown)"
+elif [ -r /sys/fs/selinux/enforce ]; then
+  case "$(readf /sys/fs/selinux/enforce)" in 1) kv selinux Enforcing ;; 0) kv selinux Permissive ;; *) kv selinux unknown ;; esac
+else
+  kv selinux absent
+fi
+kv selinux_config "$(sed -n 's/^SELINUX=\([a-z]*\).*/\1/p' /etc/selinux/config 2>/dev/null || true)"
+
+# --- firewall ---
+if have firewall-cmd; then
+  fw_state=$(firewall-cmd --state 2>/dev/null || true)
+  kv firewalld "${fw_state:-not running}"
+  if [ "$fw_state" = running ]; then
+    kv firewalld_zone "$(firewall-cmd --get-default-zone 2>/dev/null || true)"
+    kv firewalld_ports "$(firewall-cmd --list-ports 2>/dev/null || true)"
+    for svc in $(firewall-cmd --list-services 2>/dev/null || true); do
+      kv firewalld_service "$svc $(firewall-cmd --info-service="$svc" 2>/dev/null | sed -n 's/^[[:space:]]*ports:[[:space:]]*//p' || true)"
+    done
+  fi
+else
+  kv firewalld absent
+fi
+if have ufw; then
+  kv64 ufw "$(ufw status verbose 2>/dev/null || true)"
+fi
+if have iptables; then
+  kv64 iptables_input "$(iptables -S INPUT 2>/dev/null || true)"
+fi
+if have nft; then
+  kv64 nft_ruleset "$(nft list ruleset 2>/dev/null | head -c 200000 || true)"
+fi
+
+# --- listening sockets ---
+if have ss; then
+  kv listen_source ss
+  kv64 listen "$(ss -Htlnup 2>/dev/null || ss -tlnup 2>/dev/null || true)"
+else
+  kv listen_source proc
+  kv64 listen "$(for f in tcp tcp6 udp udp6; do if [ -r /proc/net/$f ]; then sed "s/^/$f /" /proc/net/$f; fi; done || true)"
+fi
+
+# --- kernel: sysctls and modules ---
+for key in net/ipv4/ip_forward net/bridge/bridge-nf-call-iptables net/bridge/bridge-nf-call-ip6tables; do
+  if [ -r "/proc/sys/$key" ]; then value=$(cat "/proc/sys/$key" 2>/dev/null || echo unknown); else value=absent; fi
+  kv "sysctl.$(echo "$key" | tr / .)" "$value"
+done
+kv proc_modules "$(yesno test -r /proc/modules)"
+kv feature.bridge_sysctls "$(yesno test -d /proc/sys/net/bridge)"
+kv feature.overlay_fs "$(yesno grep -qw overlay /proc/filesystems)"
+kernel=$(uname -r 2>/dev/null || true)
+kv module.br_netfilter.loaded "$(yesno grep -q '^br_netfilter ' /proc/modules)"
+kv module.br_netfilter.sys "$(yesno test -d /sys/module/br_netfilter)"
+kv module.br_netfilter.builtin "$(yesno grep -q '/br_netfilter.ko' "/lib/modules/$kernel/modules.builtin")"
+if have modinfo; then kv module.br_netfilter.loadable "$(yesno modinfo br_netfilter)"; else kv module.br_netfilter.loadable unknown; fi
+kv module.overlay.loaded "$(yesno grep -q '^overlay ' /proc/modules)"
+kv module.overlay.sys "$(yesno test -d /sys/module/overlay)"
+kv module.overlay.builtin "$(yesno grep -q '/overlay.ko' "/lib/modules/$kernel/modules.builtin")"
+if have modinfo; then kv module.overlay.loadable "$(yesno modinfo overlay)"; else kv module.overlay.loadable unknown; fi
+
+# --- package manager locks: held when /proc/locks has a lock on the file's inode ---
+lock_holder() {
+  if [ ! -r /proc/locks ]; then return 0; fi
+  while read -r _n f1 _f2 _f3 f4 f5 _rest; do
+    # Lines of waiting lockers have "->" in the second field: the holder is listed separately.
+    if [ "$f1" = "->" ]; then continue; fi
+    case "$f5" in *:"$1") printf '%s %s' "$f4" "$(cat "/proc/$f4/comm" 2>/dev/null || echo '?')"; return 0 ;; esac
+  done < /proc/locks
+}
+for f in /var/lib/dpkg/lock-frontend /var/lib/dpkg/lock /var/lib/rpm/.rpm.lock /usr/lib/sysimage/rpm/.rpm.lock ; do
+  if [ ! -e "$f" ]; then continue; fi
+  inode=$(stat -c %i "$f" 2>/dev/null || true)
+  holder=""
+  if [ -n "$inode" ]; then holder=$(lock_holder "$inode" || true); fi
+  if [ -n "$holder" ]; then kv lock "$f held $holder"; else kv lock "$f free"; fi
+done
+
+# --- network identity ---
+if have ip; then
+  kv64 routes "$(ip -4 route show 2>/dev/null || true)"
+  kv64 addresses "$(ip -o -4 addr show 2>/dev/null || true)"
+fi
+for d in /sys/class/net/*; do
+  if [ ! -e "$d" ]; then continue; fi
+  name=${d##*/}
+  if [ "$name" = lo ]; then continue; fi
+  if [ -e "/sys/devices/virtual/net/$name" ]; then kind=virtual; else kind=physical; fi
+  kv link "$name $(readf "$d/address") $kind"
+done
+kv product_uuid "$(readf /sys/class/dmi/id/product_uuid)"
+kv machine_id "$(readf /etc/machine-id)"
+
+# --- container runtime and Kubernetes ---
+if have containerd; then kv containerd_version "$(containerd --version 2>/dev/null | head -n 1 || true)"; else kv containerd_version ""; fi
+kv containerd_config "$(yesno test -e /etc/containerd/config.toml)"
+kv64 containerd_disabled_plugins "$(grep -E '^[[:space:]]*disabled_plugins' /etc/containerd/config.toml 2>/dev/null || true)"
+kv containerd_socket "$(yesno test -S /run/containerd/containerd.sock)"
+if have crictl; then
+  crictl_out=$(crictl --runtime-endpoint unix:///run/containerd/containerd.sock version 2>&1) && crictl_rc=0 || crictl_rc=$?
+  kv crictl_rc "$crictl_rc"
+  kv64 crictl "$crictl_out"
+fi
+if have kubeadm; then kv kubeadm_bin "$(kubeadm version -o short 2>/dev/null | head -n 1 || true)"; fi
+if have kubelet; then kv kubelet_bin "$(kubelet --version 2>/dev/null | head -n 1 || true)"; fi
+if have kubectl; then kv kubectl_bin "$(kubectl version --client 2>/dev/null | head -n 1 || true)"; fi
+for pkg in kubeadm kubelet kubectl; do
+  if have dpkg-query; then
+    kv "pkg.$pkg" "$(dpkg-query -W -f='${db:Status-Abbrev} ${Version}' "$pkg" 2>/dev/null || true)"
+  elif have rpm; then
+    kv "pkg.$pkg" "$(rpm -q --qf 'ii %{VERSION}' "$pkg" 2>/dev/null | grep '^ii ' || true)"
+  fi
+done
+kv kubelet_conf "$(yesno test -e /etc/kubernetes/kubelet.conf)"
+kv admin_conf "$(yesno test -e /etc/kubernetes/admin.conf)"
+
+# --- mirrors: an HTTP status per URL; 000 and the client's exit code when there is no answer ---
+http_status() {
+  if have curl; then
+    code=$(curl -s -o /dev/null -w '%{http_code}' --connect-timeout 3 --max-time 6 "$1" 2>/dev/null) && rc=0 || rc=$?
+    printf '%s curl:%s' "${code:-000}" "$rc"
+  elif have wget; then
+    code=$(wget -S -O /dev/null -T 6 -t 1 "$1" 2>&1 | sed -n 's/^ *HTTP\/[0-9.]* \([0-9][0-9]*\).*/\1/p' | tail -n 1 || true)
+    printf '%s wget' "${code:-000}"
+  else
+    printf 'unknown none'
+  fi
+}
+if have dpkg; then pkg_kind=deb; elif have rpm; then pkg_kind=rpm; else pkg_kind=none; fi
+probe_mirror() {
+  if [ "$1" = image ] || [ "$1" = "$pkg_kind" ]; then kv mirror "$1 $(http_status "$2") $2"; fi
+}
+probe_mirror image https://registry.aliyuncs.com/v2/
+probe_mirror image https://mirror.example.com/v2/
+probe_mirror deb https://mirrors.aliyun.com/kubernetes-new/core/stable/v1.30/deb/Release
+probe_mirror rpm https://mirrors.aliyun.com/kubernetes-new/core/stable/v1.30/rpm/repodata/repomd.xml
+
+# Sampled last, right before the output returns, so the controller can compare it with its own clock.
+kv epoch "$(date +%s)"
+kv end ok

@@ -1,0 +1,65 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { expectGolden } from '../../helpers/golden.js';
+import { render } from '../../../src/render.js';
+import { fixScript, formatPlan, planFixes } from '../../../src/preflight/fix.js';
+import { evaluate } from '../../../src/preflight/run.js';
+import { fixtureFacts, makeHost, makeInventory } from './helpers.js';
+
+const rockyHost = makeHost('r1', ['control-plane', 'worker'], '10.0.0.5');
+const ubuntuHost = makeHost('u1', ['worker'], '10.0.0.6');
+
+function plansFor(inventory = makeInventory()) {
+  const collected = [
+    { host: rockyHost, facts: fixtureFacts('rocky9'), clockOffsetSeconds: 0 },
+    { host: ubuntuHost, facts: fixtureFacts('ubuntu2204'), clockOffsetSeconds: 0 },
+  ];
+  const report = evaluate(inventory, [rockyHost, ubuntuHost], { collected, unreachable: [] });
+  return planFixes(inventory, collected, report);
+}
+
+describe('--fix plan', () => {
+  it('plans SELinux, modules, sysctls and firewalld ports on Rocky; swap, modules, sysctls on Ubuntu', () => {
+    const [rocky, ubuntu] = plansFor();
+    expect(rocky!.actions.map((a) => a.id)).toEqual(['selinux', 'modules', 'sysctl', 'firewall']);
+    expect(rocky!.actions[3]!.description).toBe('open 6443/tcp, 2379-2380/tcp, 10250/tcp, 10257/tcp, 10259/tcp, 30000-32767/tcp, 8472/udp in firewalld (zone public)');
+    expect(rocky!.notFixable).toEqual(['required-binaries', 'containerd-compat']);
+    expect(ubuntu!.actions.map((a) => a.id)).toEqual(['swap', 'modules', 'sysctl']);
+    expect(formatPlan([rocky!])).toContain('  - selinux: setenforce 0');
+  });
+  it('leaves checks named in preflight.ignore alone', () => {
+    const [, ubuntu] = plansFor(makeInventory({ preflight: { ignore: ['swap'] } }));
+    expect(ubuntu!.actions.map((a) => a.id)).toEqual(['modules', 'sysctl']);
+  });
+  it('renders one script per host (golden)', () => {
+    const [rocky, ubuntu] = plansFor();
+    expectGolden('preflight/fix-rocky.sh', fixScript(rocky!));
+    expectGolden('preflight/fix-ubuntu.sh', fixScript(ubuntu!));
+  });
+});
+
+describe('fix-swap script', () => {
+  it('comments only fstab swap lines, keeps a backup, and changes nothing the second time', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kinstall-fix-'));
+    const fstab = path.join(dir, 'fstab');
+    const swaps = path.join(dir, 'swaps');
+    const original = 'UUID=1 / ext4 defaults 0 1\n/swap.img\tnone\tswap\tsw\t0\t0\n# /old none swap sw 0 0\n/dev/sdb1 /srv/swap ext4 defaults 0 2\n';
+    fs.writeFileSync(fstab, original);
+    fs.writeFileSync(swaps, 'Filename\tType\tSize\tUsed\tPriority\n');
+    // The same template, pointed at scratch files instead of the host's /etc/fstab and /proc/swaps.
+    const script =
+      render('preflight/fix-header.sh.hbs', { host: 'test' }).replace(/^PATH=.*$/m, '') +
+      render('preflight/fix-swap.sh.hbs', {}).replaceAll('/etc/fstab', fstab).replaceAll('/proc/swaps', swaps);
+    const first = execFileSync('sh', ['-c', script], { encoding: 'utf8' });
+    expect(first).toContain('commented the swap lines');
+    const fixed = fs.readFileSync(fstab, 'utf8');
+    expect(fixed).toBe(original.replace('/swap.img\tnone', '# disabled by kinstall (kubelet needs swap off): /swap.img\tnone'));
+    expect(fs.readdirSync(dir).filter((f) => f.includes('.kinstall-') && f.endsWith('.bak'))).toHaveLength(1);
+    expect(execFileSync('sh', ['-c', script], { encoding: 'utf8' })).toBe('');
+    expect(fs.readFileSync(fstab, 'utf8')).toBe(fixed);
+    fs.rmSync(dir, { recursive: true });
+  });
+});
