@@ -1,12 +1,91 @@
+import path from 'node:path';
 import type { Command } from 'commander';
-import { ExitCode, KinstallError } from '../../errors.js';
+import { defaultLogFile, RunLog } from '../../log.js';
+import { closeAll, confirmOrAbort, connectOrThrow, loadOrThrow, parseConcurrency, selectHosts } from '../../steps/cli-support.js';
+import { upSteps } from '../../steps/index.js';
+import { firstControlPlane } from '../../steps/remote.js';
+import { formatPlan, formatSummary, runSteps, type StopFlag } from '../../steps/run.js';
 
-// Placeholder until the owning work lands; it refuses loudly rather than pretending to work.
+interface UpFlags {
+  dryRun?: boolean;
+  hosts?: string;
+  concurrency: string;
+  log?: string;
+  yes?: boolean;
+  kubeconfig?: string;
+}
+
 export function registerUp(program: Command): void {
   program
     .command('up')
-    .description('(not implemented yet)')
-    .action(() => {
-      throw new KinstallError('up is not implemented yet', { exitCode: ExitCode.usage });
+    .description('Install and bootstrap the cluster (idempotent: re-running changes only what is missing)')
+    .argument('<inventory>', 'inventory file')
+    .option('--dry-run', 'probe every host and print the exact plan; write nothing anywhere')
+    .option('--hosts <names>', 'limit the per-host steps to these hosts (comma-separated); the first control plane is always used for cluster steps')
+    .option('--concurrency <n>', 'hosts worked on at once', '20')
+    .option('--log <file>', 'run log file (default ./kinstall-logs/<cluster>-<time>.log)')
+    .option('--kubeconfig <file>', 'where to write the admin kubeconfig (default ./<cluster>.kubeconfig)')
+    .option('--yes', 'do not ask for confirmation on a terminal')
+    .action(async (file: string, flags: UpFlags) => {
+      process.exitCode = await up(file, flags);
     });
+}
+
+async function up(file: string, flags: UpFlags): Promise<number> {
+  const concurrency = parseConcurrency(flags.concurrency);
+  const { inventory, hosts } = loadOrThrow(file);
+  const targets = selectHosts(hosts, flags.hosts);
+  const cp = firstControlPlane({ hosts });
+  const connectTo = targets.some((h) => h.name === cp.name) ? targets : [cp, ...targets];
+  const cluster = inventory.metadata.name;
+  if (!flags.dryRun) {
+    await confirmOrAbort(`Install Kubernetes ${inventory.kubernetes.version} on ${targets.map((h) => h.name).join(', ')}?`, {
+      yes: flags.yes ?? false,
+      requireWithoutTty: false, // up is idempotent and safe to run from scripts
+    });
+  }
+  const log = new RunLog(flags.log ?? defaultLogFile(cluster));
+  const stop: StopFlag = { requested: false };
+  const onSigint = () => {
+    if (stop.requested) process.exit(130); // a second Ctrl-C does not wait
+    stop.requested = true;
+    process.stderr.write('\nstopping after the current remote commands finish (Ctrl-C again to quit now)\n');
+  };
+  process.on('SIGINT', onSigint);
+  let remotes;
+  try {
+    remotes = await connectOrThrow(connectTo, log, concurrency);
+    const ctx = {
+      inventory,
+      hosts,
+      targets,
+      remotes,
+      log,
+      kubeconfigPath: path.resolve(flags.kubeconfig ?? `${cluster}.kubeconfig`),
+      notes: [] as string[],
+      memo: new Map<string, Promise<unknown>>(),
+    };
+    const result = await runSteps(upSteps, ctx, {
+      dryRun: flags.dryRun ?? false,
+      concurrency,
+      stop,
+      renderer: process.stderr.isTTY ? 'default' : 'simple',
+      progress: process.stderr,
+    });
+    const out: string[] = [];
+    if (result.dryRun) out.push('Plan (dry run: nothing was changed):', formatPlan(result), '');
+    else {
+      const changed = formatPlan(result, { onlyChanges: true });
+      out.push(changed ? `What changed:\n${changed}\n` : 'Nothing to change: the cluster already matches the inventory.\n');
+    }
+    out.push(formatSummary(result));
+    if (result.exitCode === 0 && !result.dryRun) out.push('', ...ctx.notes);
+    out.push(`run log: ${log.file}`);
+    process.stdout.write(`${out.join('\n')}\n`);
+    return result.exitCode;
+  } finally {
+    process.off('SIGINT', onSigint);
+    if (remotes) await closeAll(remotes);
+    log.close();
+  }
 }

@@ -1,0 +1,24 @@
+import { cniStep } from './cni.js';
+import { containerdStep } from './containerd.js';
+import { dashboardStep } from './dashboard.js';
+import { initStep } from './init.js';
+import { joinControlPlanesStep, joinWorkersStep } from './join.js';
+import { kubePackagesStep } from './kube-packages.js';
+import { kubeconfigStep } from './kubeconfig.js';
+import { preflightStep } from './preflight.js';
+import { prepareHostStep } from './prepare-host.js';
+import type { Step } from './types.js';
+
+/** The steps of `kinstall up`, in order. */
+export const upSteps: Step[] = [
+  preflightStep,
+  prepareHostStep,
+  containerdStep,
+  kubePackagesStep,
+  initStep,
+  joinControlPlanesStep,
+  joinWorkersStep,
+  cniStep,
+  dashboardStep,
+  kubeconfigStep,
+];

@@ -1,0 +1,100 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { render } from '../render.js';
+import { adminConf, execOrFail, firstControlPlane, kv, probeKv, sha256, withPort } from './remote.js';
+import type { Step, StepContext } from './types.js';
+
+/** https://<controlPlaneEndpoint or first control plane address>:port — reachable by the operator. */
+export function kubeconfigServer(ctx: Pick<StepContext, 'hosts' | 'inventory'>): string {
+  const cpe = ctx.inventory.kubernetes.controlPlaneEndpoint;
+  return `https://${withPort(cpe ?? firstControlPlane(ctx).address)}`;
+}
+
+/**
+ * Replaces every `server:` line of a kubeconfig. Done on text (not re-serialised YAML) so the
+ * probe can hash the same result on the host with sed.
+ */
+export function rewriteKubeconfigServer(text: string, server: string): string {
+  return text.replace(/^(\s*server:[ \t]*).*$/gm, (_m, lead: string) => `${lead}${server}`);
+}
+
+/** The sed -E expression that does what rewriteKubeconfigServer does. */
+export function serverSedExpr(server: string): string {
+  return `s#^([[:space:]]*server:[[:space:]]*).*$#\\1${server}#`;
+}
+
+export interface KubeconfigActions {
+  write: boolean;
+  waitFor: string[];
+}
+
+/** Pure: local copy drift and nodes not yet Ready → changes. */
+export function planKubeconfig(
+  state: Map<string, string[]>,
+  local: { path: string; sha?: string; mode?: number },
+  nodes: string[],
+): { changes: string[]; actions: KubeconfigActions } {
+  const changes: string[] = [];
+  const haveAdmin = kv(state, 'admin_conf') === 'yes';
+  const write = !haveAdmin || local.sha !== kv(state, 'rewritten_sha') || local.mode !== 0o600;
+  if (write) changes.push(`write ${local.path} (0600) from the first control plane's admin.conf`);
+  const ready = new Map<string, string>();
+  for (const [key, values] of state) if (key.startsWith('node:')) ready.set(key.slice(5), values[0] ?? '');
+  const waitFor: string[] = [];
+  for (const n of nodes) {
+    const st = ready.get(n);
+    if (st === 'True') continue;
+    waitFor.push(n);
+    changes.push(st === undefined ? `wait for node ${n} to register and become Ready` : `wait for node ${n} to become Ready`);
+  }
+  return { changes, actions: { write, waitFor } };
+}
+
+function localState(file: string): { path: string; sha?: string; mode?: number } {
+  try {
+    return { path: file, sha: sha256(fs.readFileSync(file)), mode: fs.statSync(file).mode & 0o777 };
+  } catch {
+    return { path: file };
+  }
+}
+
+/** Write with 0600 from the start (the file holds the admin client key), atomically. */
+function writePrivate(file: string, content: string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.tmp-${process.pid}`;
+  fs.writeFileSync(tmp, content, { mode: 0o600 });
+  fs.chmodSync(tmp, 0o600);
+  fs.renameSync(tmp, file);
+}
+
+function expectedNodes(ctx: StepContext): string[] {
+  return ctx.hosts.filter((h) => !ctx.failedHosts?.has(h.name)).map((h) => h.name);
+}
+
+export const kubeconfigStep: Step = {
+  id: 'kubeconfig',
+  title: 'Kubeconfig for the operator, all nodes Ready',
+  hosts: (ctx) => [firstControlPlane(ctx)],
+  async probe(ctx, _host, remote) {
+    const server = kubeconfigServer(ctx);
+    const state = await probeKv(remote, render('steps/kubeconfig/probe.sh.hbs', { sedExpr: serverSedExpr(server) }), 'kubeconfig: probe');
+    const { changes, actions } = planKubeconfig(state, localState(ctx.kubeconfigPath), expectedNodes(ctx));
+    if (changes.length === 0) ctx.notes.push(`kubeconfig: ${ctx.kubeconfigPath} (kubectl --kubeconfig ${ctx.kubeconfigPath} get nodes)`);
+    return { changes, data: actions };
+  },
+  async apply(ctx, _host, remote, plan) {
+    const actions = plan.data as KubeconfigActions;
+    if (actions.write) {
+      const admin = await remote.download(adminConf);
+      if (!admin) throw new Error(`${adminConf} does not exist on the first control plane (did init run?)`);
+      writePrivate(ctx.kubeconfigPath, rewriteKubeconfigServer(admin.toString('utf8'), kubeconfigServer(ctx)));
+    }
+    if (actions.waitFor.length > 0) {
+      await execOrFail(remote, render('steps/kubeconfig/wait-ready.sh.hbs', { nodes: actions.waitFor, waitSeconds: 300 }), {
+        label: 'kubeconfig: wait for nodes Ready',
+        timeoutMs: 7 * 60_000,
+        hint: 'a node that stays NotReady usually has no working pod network: check the flannel pods (kubectl -n kube-flannel get pods -o wide)',
+      });
+    }
+  },
+};

@@ -1,0 +1,31 @@
+set -eu
+# kinstall reset: undo kubeadm and kinstall's cluster state on this host. Idempotent.
+if command -v kubeadm >/dev/null 2>&1; then
+  kubeadm reset -f --cri-socket unix:///run/containerd/containerd.sock
+fi
+# kubeadm reset leaves CNI state, iptables chains and kubeconfig copies behind (it says so).
+rm -rf /etc/cni/net.d /var/lib/cni /run/flannel /etc/kubernetes/kinstall /root/.kube/config
+for link in cni0 flannel.1; do
+  if ip link show "$link" >/dev/null 2>&1; then ip link delete "$link"; fi
+done
+for t in iptables ip6tables; do
+  if command -v "$t-save" >/dev/null 2>&1 && command -v "$t-restore" >/dev/null 2>&1; then
+    # Dropping every line that names a KUBE-/FLANNEL/CNI- chain removes those chains and the jumps to them.
+    "$t-save" | grep -vE 'KUBE-|FLANNEL|CNI-' | "$t-restore"
+  fi
+done
+if command -v apt-get >/dev/null 2>&1; then
+  installed=$(dpkg-query -W -f='${Package} ${Status}\n' kubeadm kubelet kubectl cri-tools containerd 2>/dev/null | awk '/ installed$/ { print $1 }')
+  if [ -n "$installed" ]; then
+    apt-mark unhold $installed >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 purge -y -q $installed
+  fi
+  rm -f /etc/apt/sources.list.d/kubernetes.list /etc/apt/keyrings/kubernetes-apt-keyring.gpg
+else
+  installed=$(for p in kubeadm kubelet kubectl cri-tools containerd.io; do rpm -q "$p" >/dev/null 2>&1 && echo "$p"; done || true)
+  if [ -n "$installed" ]; then
+    dnf versionlock delete $installed >/dev/null 2>&1 || true
+    dnf remove -y -q $installed
+  fi
+  rm -f /etc/yum.repos.d/kubernetes.repo
+fi
