@@ -34,6 +34,9 @@ containerd:
   registryMirrors:
     docker.io: [http://$LAB_REGISTRY]
     $LAB_REGISTRY: [http://$LAB_REGISTRY]
+network: {plugin: flannel}
+addons:
+  dashboard: {enabled: true}
 YML
 } >"$LAB_DIR/inventory.yaml"
 
