@@ -10,7 +10,14 @@ stamp=$(date +%Y%m%d%H%M%S)
 
 # --- swap: off now, and the fstab lines that turn it on at boot commented (original kept) ---
 if [ -n "$(tail -n +2 /proc/swaps)" ]; then
-  swapoff -a
+  # swapoff -a says nothing about entries it could not turn off, so look again and name them.
+  rc=0
+  swapoff -a || rc=$?
+  still=$(sed -n '2,$s/[[:space:]].*//p' /proc/swaps | tr '\n' ' ')
+  if [ -n "$still" ]; then
+    echo "swap: NOT turned off: swapoff -a exited $rc and swap is still active on: $still" >&2
+    exit 1
+  fi
   echo "swap: turned off"
 fi
 swap_line='^[[:space:]]*[^#[:space:]][^[:space:]]*[[:space:]]+[^[:space:]]+[[:space:]]+swap([[:space:]]|$)'

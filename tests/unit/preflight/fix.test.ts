@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -60,6 +60,28 @@ describe('fix-swap script', () => {
     expect(fs.readdirSync(dir).filter((f) => f.includes('.kinstall-') && f.endsWith('.bak'))).toHaveLength(1);
     expect(execFileSync('sh', ['-c', script], { encoding: 'utf8' })).toBe('');
     expect(fs.readFileSync(fstab, 'utf8')).toBe(fixed);
+    fs.rmSync(dir, { recursive: true });
+  });
+
+  it('says which swap is still active and fails when swapoff -a cannot turn it off', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kinstall-fix-'));
+    const fstab = path.join(dir, 'fstab');
+    const swaps = path.join(dir, 'swaps');
+    const original = '/swapfile none swap sw 0 0\n';
+    fs.writeFileSync(fstab, original);
+    fs.writeFileSync(swaps, 'Filename\tType\tSize\tUsed\tPriority\n/swapfile                               file\t\t1020\t\t0\t\t-2\n');
+    // util-linux swapoff -a prints nothing for /proc/swaps entries it fails on; it only exits 32.
+    const bin = path.join(dir, 'bin');
+    fs.mkdirSync(bin);
+    fs.writeFileSync(path.join(bin, 'swapoff'), '#!/bin/sh\nexit 32\n', { mode: 0o755 });
+    const script =
+      render('preflight/fix-header.sh.hbs', { host: 'test' }).replace(/^PATH=.*$/m, '') +
+      render('preflight/fix-swap.sh.hbs', {}).replaceAll('/etc/fstab', fstab).replaceAll('/proc/swaps', swaps);
+    const r = spawnSync('sh', ['-c', script], { encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('swap: NOT turned off: swapoff -a exited 32 and swap is still active on: /swapfile');
+    expect(r.stdout).not.toContain('turned off');
+    expect(fs.readFileSync(fstab, 'utf8')).toBe(original);
     fs.rmSync(dir, { recursive: true });
   });
 });

@@ -1,0 +1,77 @@
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { lab, rootSh, type LabDescription, type LabHost } from './lab-support.js';
+import { buildCli, changedStatuses, FaultTracker, hostCheck, preflight, type JsonReport } from './preflight-support.js';
+
+/**
+ * Acceptance: `preflight --fix` shows its plan, fixes what it can, and a second plain run passes;
+ * what it cannot fix (the lab's simulated swap) it reports as not fixed.
+ */
+
+let l: LabDescription;
+let baseline: { code: number; report: JsonReport };
+const faults = new FaultTracker();
+/** Shell run as root on a host after the test, to undo what --fix wrote there. */
+const undo: { host: LabHost; script: string }[] = [];
+
+beforeAll(() => {
+  l = lab();
+  buildCli();
+  const r = preflight(l.inventory);
+  baseline = { code: r.code, report: r.report! };
+});
+afterEach(() => {
+  try {
+    faults.clearFaults();
+  } finally {
+    for (const u of undo.splice(0)) rootSh(l, u.host, u.script);
+  }
+});
+
+function host(name: string): LabHost {
+  const h = l.hosts.find((x) => x.name === name);
+  if (!h) throw new Error(`no lab host ${name}`);
+  return h;
+}
+
+describe('preflight --fix', () => {
+  it('ip-forward-off: shows the plan, fixes it, and a second plain preflight passes', () => {
+    const node3 = host('node3');
+    faults.inject(node3.name, 'ip-forward-off');
+    // The lab's own sysctl.d file sets ip_forward=1 already; the file --fix writes must go again.
+    undo.push({ host: node3, script: 'rm -f /etc/sysctl.d/99-kubernetes.conf' });
+    const fixed = preflight(l.inventory, ['--fix']);
+    const out = fixed.stdout;
+    const plan = out.indexOf('--fix plan:');
+    const action = out.indexOf('  - sysctl: /etc/sysctl.d/99-kubernetes.conf', plan);
+    const done = out.indexOf('node3: fixed', action);
+    const recheck = out.indexOf('re-checking after --fix:', done);
+    expect([plan, action, done, recheck].every((i) => i >= 0), out).toBe(true);
+    // Only node3 had something to fix.
+    expect(out).toMatch(/^node1:\n {2}nothing to fix automatically$/m);
+    expect(out).toMatch(/^node2:\n {2}nothing to fix automatically$/m);
+    expect(out.slice(recheck)).toMatch(/^node3 \(.*\)\n(?: {2}.*\n)*? {2}sysctl-ip-forward +pass /m);
+    expect(fixed.code, fixed.stderr).toBe(baseline.code);
+
+    const again = preflight(l.inventory);
+    expect(hostCheck(again.report!, node3.name, 'sysctl-ip-forward').status).toBe('pass');
+    expect(changedStatuses(baseline.report, again.report!)).toEqual([]);
+    expect(again.code).toBe(baseline.code);
+    expect(rootSh(l, node3, 'cat /etc/sysctl.d/99-kubernetes.conf')).toMatch(/^net\.ipv4\.ip_forward = 1$/m);
+  });
+
+  it('swap-on (simulated, swapoff cannot act on it): reports the swap as NOT turned off, exit 1', () => {
+    const node2 = host('node2');
+    faults.inject(node2.name, 'swap-on');
+    // A successful --fix would leave an fstab backup behind.
+    undo.push({ host: node2, script: 'rm -f /etc/fstab.kinstall-*.bak' });
+    const r = preflight(l.inventory, ['--fix']);
+    const out = r.stdout;
+    expect(out).toContain('  - swap: swapoff -a');
+    expect(out).toMatch(/^node2: FIX FAILED\n {2}swap: NOT turned off: swapoff -a exited \d+ and swap is still active on: \/swapfile/m);
+    expect(out).not.toMatch(/^node2: fixed$/m);
+    expect(out.slice(out.indexOf('re-checking after --fix:'))).toMatch(/^ {2}swap +fail +swap is on: \/swapfile/m);
+    expect(r.code, r.stderr).toBe(1);
+    // Nothing half-done: fstab still has its swap line uncommented, and no backup was made.
+    expect(rootSh(l, node2, 'grep -c "^/swapfile none swap" /etc/fstab; ls /etc/fstab.kinstall-*.bak 2>/dev/null | wc -l')).toBe('1\n0');
+  });
+});
