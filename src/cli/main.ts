@@ -6,6 +6,7 @@ import { registerPreflight } from './commands/preflight.js';
 import { registerUp } from './commands/up.js';
 import { registerReset } from './commands/reset.js';
 import { registerDashboardToken } from './commands/dashboard-token.js';
+import { writeRunStatsIfRequested } from '../stats.js';
 
 /** Builds the program; each command lives in its own file under commands/. */
 export function buildProgram(): Command {
@@ -40,5 +41,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     process.stderr.write(`internal error (a bug in kinstall, please report it): ${(err as Error)?.stack ?? String(err)}\n`);
     return ExitCode.stepFailed;
+  } finally {
+    writeRunStatsIfRequested();
   }
 }

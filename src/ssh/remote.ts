@@ -5,6 +5,7 @@ import type { RunLog } from '../log.js';
 import { render } from '../render.js';
 import { buildRemoteCommand, interpretSudoStderr, sudoError, sudoModeFor } from './command.js';
 import { formatExecLog } from './exec-log.js';
+import { trackRemote } from '../stats.js';
 import type { ExecOptions, ExecResult, RemoteHost } from './types.js';
 
 /**
@@ -42,6 +43,7 @@ export class SshRemoteHost implements RemoteHost {
   ) {
     this.name = ctx.name;
     this.address = ctx.address;
+    trackRemote(this);
     // Without a listener a late socket error would crash the process; remember it instead.
     client.on('error', (err: Error) => {
       this.lost = err;
