@@ -1,0 +1,311 @@
+import net from 'node:net';
+import os from 'node:os';
+import YAML from 'yaml';
+import { BOOTSTRAP_TOKEN_RE } from '../apiserver/auth.js';
+import { DEFAULT_CRI_ENDPOINT } from '../cri.js';
+import {
+  CLUSTER_CONFIGURATION, INIT_CONFIGURATION, JOIN_CONFIGURATION, KUBELET_CONFIGURATION, KUBE_PROXY_CONFIGURATION,
+  typeErrors, unknownFields, type Spec,
+} from './schema.js';
+import { DEFAULT_IMAGE_REPOSITORY, fmt, parseVersion, type Semver } from './versions.js';
+
+/** A config problem kubeadm reports before running any phase. */
+export class ConfigError extends Error {}
+
+export type Obj = Record<string, any>;
+
+export interface KubeadmConfig {
+  init?: Obj;
+  cluster?: Obj;
+  join?: Obj;
+  kubelet?: Obj;
+  kubeProxy?: Obj;
+  /** Lines kubeadm prints as warnings (klog W lines or [config] WARNING). */
+  warnings: string[];
+}
+
+const KINDS: Record<string, { group: string; version: string; spec: Spec; slot: keyof Omit<KubeadmConfig, 'warnings'> }> = {
+  InitConfiguration: { group: 'kubeadm.k8s.io', version: 'v1beta3', spec: INIT_CONFIGURATION, slot: 'init' },
+  ClusterConfiguration: { group: 'kubeadm.k8s.io', version: 'v1beta3', spec: CLUSTER_CONFIGURATION, slot: 'cluster' },
+  JoinConfiguration: { group: 'kubeadm.k8s.io', version: 'v1beta3', spec: JOIN_CONFIGURATION, slot: 'join' },
+  KubeletConfiguration: { group: 'kubelet.config.k8s.io', version: 'v1beta1', spec: KUBELET_CONFIGURATION, slot: 'kubelet' },
+  KubeProxyConfiguration: { group: 'kubeproxy.config.k8s.io', version: 'v1alpha1', spec: KUBE_PROXY_CONFIGURATION, slot: 'kubeProxy' },
+};
+
+/** klog's warning prefix (W MMDD hh:mm:ss.uuuuuu PID file:line]). */
+export function klogWarning(file: string, msg: string, now = new Date()): string {
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  return `W${p(now.getUTCMonth() + 1)}${p(now.getUTCDate())} ${p(now.getUTCHours())}:${p(now.getUTCMinutes())}:${p(now.getUTCSeconds())}.${p(now.getUTCMilliseconds() * 1000, 6)} ${String(process.pid).padStart(7)} ${file}] ${msg}`;
+}
+
+const gvkString = (group: string, version: string, kind: string) =>
+  `schema.GroupVersionKind{Group:"${group}", Version:"${version}", Kind:"${kind}"}`;
+
+/**
+ * Decode a multi-document kubeadm config file the way kubeadm 1.28-1.30 does: known kinds are
+ * decoded (unknown fields are klog warnings, exactly as kubeadm's strict.VerifyUnmarshalStrict
+ * reports them, not errors), unregistered kubeadm versions (v1beta4 here) are errors, foreign
+ * documents are ignored with a warning, wrong field types are decode errors.
+ */
+export function parseKubeadmConfig(text: string, purpose: 'init' | 'join'): KubeadmConfig {
+  const out: KubeadmConfig = { warnings: [] };
+  const docs = YAML.parseAllDocuments(text);
+  for (const doc of docs) {
+    if (doc.errors.length > 0) {
+      const e = doc.errors[0]!;
+      throw new ConfigError(`error converting YAML to JSON: yaml: line ${e.linePos?.[0]?.line ?? 0}: ${e.message.split('\n')[0]}`);
+    }
+    const value = doc.toJS() as unknown;
+    if (value === null || value === undefined) continue;
+    if (typeof value !== 'object' || Array.isArray(value)) throw new ConfigError(`error converting YAML to JSON: yaml: a document is not a mapping`);
+    const o = value as Obj;
+    if (!o.kind) throw new ConfigError(`Object 'Kind' is missing in '${JSON.stringify(o)}'`);
+    if (!o.apiVersion) throw new ConfigError(`Object 'apiVersion' is missing in '${JSON.stringify(o)}'`);
+    const [group, version] = String(o.apiVersion).includes('/') ? String(o.apiVersion).split('/') as [string, string] : ['', String(o.apiVersion)];
+    const known = KINDS[o.kind];
+    if (group === 'kubeadm.k8s.io' && (!known || known.group !== group || version !== known.version)) {
+      throw new ConfigError(`no kind "${o.kind}" is registered for version "${o.apiVersion}" in scheme "k8s.io/kubernetes/cmd/kubeadm/app/apis/kubeadm/scheme/scheme.go:31"`);
+    }
+    if (!known || known.group !== group || known.version !== version) {
+      out.warnings.push(`[config] WARNING: Ignored YAML document with GroupVersionKind ${group}/${version}, Kind=${o.kind}`);
+      continue;
+    }
+    const forOther = (purpose === 'init' && known.slot === 'join') || (purpose === 'join' && (known.slot === 'init' || known.slot === 'cluster'));
+    if (forOther) {
+      out.warnings.push(`[config] WARNING: Ignored YAML document with GroupVersionKind ${group}/${version}, Kind=${o.kind}`);
+      continue;
+    }
+    if (out[known.slot]) throw new ConfigError(`invalid configuration: kind "${o.kind}" is specified twice in YAML file`);
+    const typeErr = typeErrors(o, known.spec);
+    if (typeErr.length > 0) {
+      throw new ConfigError(`error unmarshaling configuration ${gvkString(group, version, o.kind)}: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal ${typeErr[0]!.replace('Go struct field ', `Go struct field ${o.kind}.`)}`);
+    }
+    const unknown = unknownFields(o, known.spec);
+    if (unknown.length > 0) {
+      out.warnings.push(klogWarning('initconfiguration.go:306', `error unmarshaling configuration ${gvkString(group, version, o.kind)}: strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`));
+    }
+    out[known.slot] = o;
+  }
+  return out;
+}
+
+function firstIPv4(): string {
+  for (const list of Object.values(os.networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return '127.0.0.1';
+}
+
+export interface CidrInfo { ip: string; bits: number; family: 4 | 6 }
+
+export function parseCidr(s: string): CidrInfo | null {
+  const m = /^([^/]+)\/(\d{1,3})$/.exec(s.trim());
+  if (!m) return null;
+  const family = net.isIP(m[1]!);
+  const bits = Number(m[2]);
+  if (family === 0 || bits > (family === 4 ? 32 : 128)) return null;
+  return { ip: m[1]!, bits, family: family as 4 | 6 };
+}
+
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const DURATION = /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$|^0$/;
+
+/** Go time.ParseDuration subset → milliseconds. */
+export function parseDuration(s: string): number | null {
+  if (!DURATION.test(s)) return null;
+  if (s === '0') return 0;
+  const unit: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  let total = 0;
+  for (const m of s.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)) total += Number(m[1]) * unit[m[2]!]!;
+  return total;
+}
+
+/** kubeadm aggregates field errors as "[a, b]" when there are several. */
+function aggregate(errors: string[]): string {
+  return errors.length === 1 ? errors[0]! : `[${errors.join(', ')}]`;
+}
+
+export interface InitSettings {
+  k8s: Semver;
+  cluster: Obj;
+  init: Obj;
+  kubelet: Obj;
+  kubeProxy: Obj;
+  warnings: string[];
+}
+
+/** Defaults and validation for `kubeadm init` (v1beta3 defaults, kubeadm's validation rules). */
+export function resolveInit(cfg: KubeadmConfig, kubeadm: Semver, hostname = os.hostname()): InitSettings {
+  const warnings = [...cfg.warnings];
+  const cluster: Obj = structuredClone(cfg.cluster ?? { apiVersion: 'kubeadm.k8s.io/v1beta3', kind: 'ClusterConfiguration' });
+  const init: Obj = structuredClone(cfg.init ?? { apiVersion: 'kubeadm.k8s.io/v1beta3', kind: 'InitConfiguration' });
+  if (!cluster.kubernetesVersion) {
+    warnings.push(klogWarning('version.go:104', `could not fetch a Kubernetes version from the internet: unable to get URL "https://dl.k8s.io/release/stable-1.txt": Get "https://dl.k8s.io/release/stable-1.txt": dial tcp: lookup dl.k8s.io: no such host`));
+    warnings.push(klogWarning('version.go:105', `falling back to the local client version: ${fmt(kubeadm)}`));
+    cluster.kubernetesVersion = fmt(kubeadm);
+  }
+  const k8s = parseVersion(String(cluster.kubernetesVersion));
+  if (!k8s) throw new ConfigError(`couldn't parse Kubernetes version "${cluster.kubernetesVersion}": version string "${cluster.kubernetesVersion}" doesn't match expected regular expression: "^v(\\d+\\.\\d+\\.\\d+)"`);
+  if (k8s.major !== kubeadm.major || k8s.minor < kubeadm.minor - 1) {
+    throw new ConfigError(`this version of kubeadm only supports deploying clusters with the control plane version >= ${kubeadm.major}.${kubeadm.minor - 1}.0. Current version: ${fmt(k8s)}`);
+  }
+  if (k8s.minor > kubeadm.minor) {
+    warnings.push(klogWarning('utils.go:69', `Kubernetes version is greater than kubeadm version. Please consider to upgrade kubeadm. Kubernetes version: ${fmt(k8s).slice(1)}. Kubeadm version: ${kubeadm.major}.${kubeadm.minor}.x`));
+  }
+  cluster.kubernetesVersion = fmt(k8s);
+  cluster.imageRepository ??= DEFAULT_IMAGE_REPOSITORY;
+  cluster.networking = { serviceSubnet: '10.96.0.0/12', dnsDomain: 'cluster.local', ...(cluster.networking ?? {}) };
+  cluster.certificatesDir ??= '/etc/kubernetes/pki';
+  cluster.clusterName ??= 'kubernetes';
+  cluster.etcd ??= {};
+  if (!cluster.etcd.external) cluster.etcd.local = { dataDir: '/var/lib/etcd', ...(cluster.etcd.local ?? {}) };
+  cluster.apiServer = { timeoutForControlPlane: '4m0s', ...(cluster.apiServer ?? {}) };
+  cluster.controllerManager ??= {};
+  cluster.scheduler ??= {};
+  cluster.dns ??= {};
+
+  init.localAPIEndpoint = { advertiseAddress: firstIPv4(), bindPort: 6443, ...(init.localAPIEndpoint ?? {}) };
+  init.nodeRegistration = {
+    name: hostname.toLowerCase(), criSocket: DEFAULT_CRI_ENDPOINT, imagePullPolicy: 'IfNotPresent',
+    taints: [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }],
+    ...(init.nodeRegistration ?? {}),
+  };
+  init.bootstrapTokens ??= [{ groups: ['system:bootstrappers:kubeadm:default-node-token'], ttl: '24h0m0s', usages: ['signing', 'authentication'] }];
+
+  const errors: string[] = [];
+  const net_ = cluster.networking;
+  const svc = parseCidr(String(net_.serviceSubnet));
+  if (!svc) errors.push(`networking.serviceSubnet: Invalid value: "${net_.serviceSubnet}": couldn't parse subnet`);
+  else if (svc.family === 4 && svc.bits < 12) errors.push(`networking.serviceSubnet: Invalid value: "${net_.serviceSubnet}": specified service subnet is too large; for 32-bit addresses, the mask must be >= 12`);
+  else if (svc.family === 6 && svc.bits < 108) errors.push(`networking.serviceSubnet: Invalid value: "${net_.serviceSubnet}": specified service subnet is too large; for 128-bit addresses, the mask must be >= 108`);
+  if (net_.podSubnet !== undefined) {
+    const pod = parseCidr(String(net_.podSubnet));
+    const nodeMask = Number(cluster.controllerManager.extraArgs?.['node-cidr-mask-size'] ?? (pod?.family === 6 ? 64 : 24));
+    if (!pod) errors.push(`networking.podSubnet: Invalid value: "${net_.podSubnet}": couldn't parse subnet`);
+    else if (pod.bits > nodeMask) errors.push(`networking.podSubnet: Invalid value: "${net_.podSubnet}": the size of pod subnet with mask ${pod.bits} is smaller than the size of node subnet with mask ${nodeMask}`);
+  }
+  if (!DNS1123_SUBDOMAIN.test(String(net_.dnsDomain))) {
+    errors.push(`networking.dnsDomain: Invalid value: "${net_.dnsDomain}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character`);
+  }
+  const adv = String(init.localAPIEndpoint.advertiseAddress);
+  if (net.isIP(adv) === 0) errors.push(`localAPIEndpoint.advertiseAddress: Invalid value: "${adv}": cannot parse IP address`);
+  const port = init.localAPIEndpoint.bindPort;
+  if (!Number.isInteger(port) || port < 1 || port > 65535) errors.push(`localAPIEndpoint.bindPort: Invalid value: ${port}: port number is not valid`);
+  if (cluster.controlPlaneEndpoint !== undefined && !validHostPort(String(cluster.controlPlaneEndpoint), true)) {
+    errors.push(`controlPlaneEndpoint: Invalid value: "${cluster.controlPlaneEndpoint}": invalid host or host:port`);
+  }
+  (init.bootstrapTokens as Obj[]).forEach((t, i) => {
+    if (t.token !== undefined && !BOOTSTRAP_TOKEN_RE.test(String(t.token))) errors.push(`bootstrapTokens[${i}].token: Invalid value: "${t.token}": the bootstrap token is invalid`);
+    if (t.ttl !== undefined && parseDuration(String(t.ttl)) === null) errors.push(`bootstrapTokens[${i}].ttl: Invalid value: "${t.ttl}": invalid duration`);
+  });
+  if (init.certificateKey !== undefined && !/^[0-9a-f]{64}$/.test(String(init.certificateKey))) {
+    errors.push(`certificateKey: Invalid value: "${init.certificateKey}": the certificate key must be a hex encoded 32 byte string`);
+  }
+  if (parseDuration(String(cluster.apiServer.timeoutForControlPlane)) === null) {
+    errors.push(`apiServer.timeoutForControlPlane: Invalid value: "${cluster.apiServer.timeoutForControlPlane}": invalid duration`);
+  }
+  if (errors.length > 0) throw new ConfigError(aggregate(errors));
+
+  const kubelet: Obj = {
+    apiVersion: 'kubelet.config.k8s.io/v1beta1', kind: 'KubeletConfiguration',
+    ...defaultKubelet(String(net_.dnsDomain), svc!),
+    ...(cfg.kubelet ?? {}),
+  };
+  const kubeProxy: Obj = {
+    apiVersion: 'kubeproxy.config.k8s.io/v1alpha1', kind: 'KubeProxyConfiguration',
+    bindAddress: '0.0.0.0', clusterCIDR: net_.podSubnet ?? '', mode: '', clientConnection: { kubeconfig: '/var/lib/kube-proxy/kubeconfig.conf' },
+    ...(cfg.kubeProxy ?? {}),
+  };
+  return { k8s, cluster, init, kubelet, kubeProxy, warnings };
+}
+
+/** The tenth address of the service range is the cluster DNS; the first is kubernetes.default. */
+export function serviceIP(cidr: CidrInfo, offset: number): string {
+  if (cidr.family !== 4) throw new Error('IPv6 service subnets are not supported by the kinstall lab simulator');
+  const parts = cidr.ip.split('.').map(Number);
+  const base = ((parts[0]! << 24) | (parts[1]! << 16) | (parts[2]! << 8) | parts[3]!) >>> 0;
+  const mask = cidr.bits === 0 ? 0 : (~0 << (32 - cidr.bits)) >>> 0;
+  const n = ((base & mask) + offset) >>> 0;
+  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+}
+
+function defaultKubelet(dnsDomain: string, svc: CidrInfo): Obj {
+  return {
+    authentication: { anonymous: { enabled: false }, webhook: { cacheTTL: '0s', enabled: true }, x509: { clientCAFile: '/etc/kubernetes/pki/ca.crt' } },
+    authorization: { mode: 'Webhook', webhook: { cacheAuthorizedTTL: '0s', cacheUnauthorizedTTL: '0s' } },
+    cgroupDriver: 'systemd', clusterDNS: [serviceIP(svc, 10)], clusterDomain: dnsDomain,
+    containerRuntimeEndpoint: '', cpuManagerReconcilePeriod: '0s', evictionPressureTransitionPeriod: '0s',
+    fileCheckFrequency: '0s', healthzBindAddress: '127.0.0.1', healthzPort: 10248, httpCheckFrequency: '0s',
+    imageMinimumGCAge: '0s', logging: { flushFrequency: 0, options: { json: { infoBufferSize: '0' } }, verbosity: 0 },
+    memorySwap: {}, nodeStatusReportFrequency: '0s', nodeStatusUpdateFrequency: '0s', rotateCertificates: true,
+    runtimeRequestTimeout: '0s', shutdownGracePeriod: '0s', shutdownGracePeriodCriticalPods: '0s',
+    staticPodPath: '/etc/kubernetes/manifests', streamingConnectionIdleTimeout: '0s', syncFrequency: '0s', volumeStatsAggPeriod: '0s',
+  };
+}
+
+export function validHostPort(s: string, portOptional: boolean): boolean {
+  const m = /^(\[[0-9a-fA-F:]+\]|[^:]+)(?::(\d+))?$/.exec(s);
+  if (!m) return false;
+  if (!portOptional && m[2] === undefined) return false;
+  if (m[2] !== undefined && (Number(m[2]) < 1 || Number(m[2]) > 65535)) return false;
+  const host = m[1]!.replace(/^\[|\]$/g, '');
+  return net.isIP(host) !== 0 || DNS1123_SUBDOMAIN.test(host);
+}
+
+export const CA_HASH_RE = /^sha256:[0-9a-f]{64}$/;
+
+export interface JoinSettings {
+  join: Obj;
+  token: string;
+  tlsBootstrapToken: string;
+  endpoint: string;
+  caCertHashes: string[];
+  unsafeSkipCAVerification: boolean;
+  controlPlane?: { certificateKey: string; advertiseAddress: string; bindPort: number };
+  nodeName: string;
+  criSocket: string;
+  warnings: string[];
+}
+
+/** Defaults and validation for `kubeadm join` (the JoinConfiguration rules kubeadm enforces). */
+export function resolveJoin(cfg: KubeadmConfig, hostname = os.hostname()): JoinSettings {
+  const join: Obj = structuredClone(cfg.join ?? {});
+  const bt = join.discovery?.bootstrapToken ?? {};
+  const errors: string[] = [];
+  const token = String(bt.token ?? '');
+  const tls = String(join.discovery?.tlsBootstrapToken ?? token);
+  if (!join.discovery?.file) {
+    if (!BOOTSTRAP_TOKEN_RE.test(token)) errors.push(`discovery.bootstrapToken.token: Invalid value: "${token}": the bootstrap token is invalid`);
+    if (!BOOTSTRAP_TOKEN_RE.test(tls)) errors.push(`discovery.tlsBootstrapToken: Invalid value: "${tls}": the bootstrap token is invalid`);
+    if (!bt.apiServerEndpoint || !validHostPort(String(bt.apiServerEndpoint), false)) {
+      errors.push(`discovery.bootstrapToken.apiServerEndpoint: Invalid value: "${bt.apiServerEndpoint ?? ''}": address ${bt.apiServerEndpoint ?? ''}: missing port in address`);
+    }
+    const hashes: string[] = bt.caCertHashes ?? [];
+    for (const h of hashes) {
+      if (!h.includes(':')) errors.push(`discovery.bootstrapToken.caCertHashes: Invalid value: "${h}": invalid hash "${h}", expected a "type:value" format`);
+      else if (!h.startsWith('sha256:')) errors.push(`discovery.bootstrapToken.caCertHashes: Invalid value: "${h}": unknown hash type "${h.split(':')[0]}"`);
+      else if (!CA_HASH_RE.test(h)) errors.push(`discovery.bootstrapToken.caCertHashes: Invalid value: "${h}": invalid hash "${h}", expected a 32 byte SHA-256 hash, found ${Math.floor((h.length - 7) / 2)} bytes`);
+    }
+    if (hashes.length === 0 && bt.unsafeSkipCAVerification !== true) {
+      errors.push('discovery.bootstrapToken: Invalid value: "": using token-based discovery without caCertHashes can be unsafe. Set unsafeSkipCAVerification as true in your kubeadm config file or pass --discovery-token-unsafe-skip-ca-verification flag to continue');
+    }
+  } else {
+    throw new ConfigError('file-based discovery is not supported by the kinstall lab simulator');
+  }
+  let controlPlane: JoinSettings['controlPlane'];
+  if (join.controlPlane) {
+    const key = String(join.controlPlane.certificateKey ?? '');
+    if (!/^[0-9a-f]{64}$/.test(key)) errors.push(`controlPlane.certificateKey: Invalid value: "${key}": the certificate key must be a hex encoded 32 byte string`);
+    const ep = { advertiseAddress: firstIPv4(), bindPort: 6443, ...(join.controlPlane.localAPIEndpoint ?? {}) };
+    if (net.isIP(String(ep.advertiseAddress)) === 0) errors.push(`controlPlane.localAPIEndpoint.advertiseAddress: Invalid value: "${ep.advertiseAddress}": cannot parse IP address`);
+    controlPlane = { certificateKey: key, advertiseAddress: String(ep.advertiseAddress), bindPort: Number(ep.bindPort) };
+  }
+  if (errors.length > 0) throw new ConfigError(aggregate(errors));
+  return {
+    join, token, tlsBootstrapToken: tls, endpoint: String(bt.apiServerEndpoint), caCertHashes: bt.caCertHashes ?? [],
+    unsafeSkipCAVerification: bt.unsafeSkipCAVerification === true, controlPlane,
+    nodeName: String(join.nodeRegistration?.name ?? hostname.toLowerCase()),
+    criSocket: String(join.nodeRegistration?.criSocket ?? DEFAULT_CRI_ENDPOINT),
+    warnings: cfg.warnings,
+  };
+}
