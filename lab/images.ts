@@ -5,6 +5,7 @@
 import { REPO_MINORS } from './packaging/catalogue.js';
 import { corednsImageTag, etcdImageTag, pauseImageTag } from '../src/versions/index.js';
 import { dashboardImage, flannelCniPluginImage, flannelImage, metricsScraperImage } from '../src/versions/addons.js';
+import { imageList, parseVersion } from './simulators/src/common/kubeadm/versions.js';
 
 /** kubeadm's images for one release, under imageRepository google_containers (CoreDNS flat). */
 export function kubeadmImages(k8sVersion: string): string[] {
@@ -27,7 +28,10 @@ export function dockerHubMirrorPath(image: string): string {
 export function labImages(): string[] {
   const releases = REPO_MINORS.filter((m) => m.minor === 'v1.28').flatMap((m) => m.kubernetes);
   const addons = [flannelImage, flannelCniPluginImage, dashboardImage, metricsScraperImage].map(dockerHubMirrorPath);
-  return [...new Set([...releases.flatMap(kubeadmImages), ...addons])];
+  // What the lab's kubeadm itself pulls for each patch (its own table, e.g. a later etcd than
+  // the minor's x.y.0 tag kinstall's table gives): `kubeadm config images pull` needs exactly these.
+  const pulledByKubeadm = releases.flatMap((v) => imageList(parseVersion(v)!, 'google_containers'));
+  return [...new Set([...releases.flatMap(kubeadmImages), ...pulledByKubeadm, ...addons])];
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) process.stdout.write(labImages().join('\n') + '\n');

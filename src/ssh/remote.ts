@@ -76,7 +76,8 @@ export class SshRemoteHost implements RemoteHost {
 
   async download(remotePath: string): Promise<Buffer | undefined> {
     this.stats.commands++;
-    const res = await this.run(render('ssh/download.sh.hbs', { path: remotePath }), { sudo: true }, `download ${remotePath}`);
+    // The content never goes to the run log: downloads fetch files like admin.conf (a client key).
+    const res = await this.run(render('ssh/download.sh.hbs', { path: remotePath }), { sudo: true }, `download ${remotePath}`, undefined, { omitStdout: true });
     const [state, ...rest] = res.stdout.split('\n');
     if (res.code !== 0 || (state !== 'present' && state !== 'absent')) {
       throw new KinstallError(`download of ${remotePath} failed (exit ${res.code}): ${res.stderr.trim()}`, {
@@ -105,6 +106,7 @@ export class SshRemoteHost implements RemoteHost {
     opts: Omit<ExecOptions, 'stdin'> & { stdin?: string | Buffer },
     label: string,
     loggedStdin?: Buffer,
+    logOpts: { omitStdout?: boolean } = {},
   ): Promise<ExecResult> {
     const { ctx } = this;
     for (const s of opts.secrets ?? []) ctx.log.addSecret(s);
@@ -116,12 +118,13 @@ export class SshRemoteHost implements RemoteHost {
     const result: ExecResult = { stdout: raw.stdout, stderr: sudo.ok ? sudo.stderr : raw.stderr, code: raw.code };
     const logged = loggedStdin ? `${script}\n--- content\n${loggedStdin.toString('utf8')}` : script;
     const stdinBytes = opts.stdin === undefined ? 0 : Buffer.byteLength(opts.stdin);
+    const loggedStdout = logOpts.omitStdout && result.stdout ? `(${Buffer.byteLength(result.stdout)} bytes, not logged)\n` : result.stdout;
     const secrets = [...(opts.secrets ?? []), ...(ctx.sudoPassword ? [ctx.sudoPassword] : [])];
     ctx.log.write(
       ctx.name,
       'exec',
       formatExecLog(
-        { label, sudo: mode !== 'none', script: logged, code: result.code, durationMs: Date.now() - started, stdinBytes, stdout: result.stdout, stderr: result.stderr },
+        { label, sudo: mode !== 'none', script: logged, code: result.code, durationMs: Date.now() - started, stdinBytes, stdout: loggedStdout, stderr: result.stderr },
         secrets,
       ),
     );

@@ -44,13 +44,20 @@ export function planAddon(state: Map<string, string[]>, desiredSha: string, work
       continue;
     }
     const [desired = '', ready = ''] = v.split(' ');
-    if ((Number(ready) || 0) < (Number(desired) || 0)) changes.push(`wait for ${w.kind} ${w.namespace}/${w.name} to be ready (${Number(ready) || 0}/${desired})`);
+    const want = Number(desired) || 0;
+    const have = Number(ready) || 0;
+    // Every add-on here runs at least one pod: 0 desired means nothing is scheduled yet, not done.
+    if (want === 0 || have < want) changes.push(`wait for ${w.kind} ${w.namespace}/${w.name} to be ready (${have}/${want})`);
   }
   return { changes, actions: { upload: upload || missing.length > 0 } };
 }
 
+/** How long a probe watches an applied add-on whose pods are still starting (read-only). */
+export const addonSettleSeconds = 60;
+
 export function renderAddonProbe(spec: AddonSpec): string {
   return render('steps/addon/probe.sh.hbs', {
+    settleSeconds: addonSettleSeconds,
     name: spec.id,
     manifest: `${kinstallDir}/${spec.file}`,
     workloads: spec.workloads.map((w) => ({ ...w, jsonpath: readyPath[w.kind] })),

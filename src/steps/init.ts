@@ -11,29 +11,43 @@ export interface InitActions {
   resetFirst: boolean;
 }
 
-/** Pure: a running control plane is never initialised again; a half-finished init is redone. */
+/** Written by the init apply once kubeadm init returned 0: "this host finished its init". */
+export const initDoneMarker = `${kinstallDir}/init-done`;
+
+/**
+ * Pure. An init is complete when kinstall's marker is there, or (a cluster kinstall did not make,
+ * or a run cut just before the marker) the API answers and serves cluster-info, which kubeadm
+ * creates in one of its last phases. Anything kubeadm left short of that is a half-finished init
+ * (no node can have joined yet: joins come after this step) and is cleared and redone.
+ */
 export function planInit(state: Map<string, string[]>): { changes: string[]; actions: InitActions } {
   const adminConf = kv(state, 'admin_conf') === 'yes';
   const apiUp = kv(state, 'api') === 'ok';
+  const complete = kv(state, 'init_done') === 'yes' || (adminConf && apiUp && kv(state, 'cluster_info') === 'yes');
+  const leftovers = adminConf || kv(state, 'apiserver_manifest') === 'yes';
   const changes: string[] = [];
   let init = false;
   let resetFirst = false;
-  if (!adminConf) {
+  if (!complete) {
     init = true;
-    if (kv(state, 'apiserver_manifest') === 'yes') {
+    if (leftovers) {
       resetFirst = true;
-      changes.push('clear a half-finished kubeadm init (kubeadm reset -f; no admin.conf was written)');
+      changes.push('clear a half-finished kubeadm init (kubeadm reset -f)');
     }
     changes.push(`upload the kubeadm config to ${initConfigPath} (0600)`, 'pull the control-plane images', 'kubeadm init --upload-certs');
   } else if (!apiUp) {
-    changes.push('wait for the API server (admin.conf exists but /readyz does not answer)');
+    changes.push('wait for the API server (kubeadm init completed but /readyz does not answer)');
   }
   if (init || kv(state, 'root_kubeconfig_sha') !== kv(state, 'admin_conf_sha')) changes.push('copy admin.conf to /root/.kube/config');
   return { changes, actions: { init, resetFirst } };
 }
 
 export function renderInitApply(a: InitActions, waitSeconds = 180): string {
-  return render('steps/init/apply.sh.hbs', { config: initConfigPath, init: a.init, resetFirst: a.resetFirst, waitSeconds });
+  return render('steps/init/apply.sh.hbs', { config: initConfigPath, init: a.init, resetFirst: a.resetFirst, waitSeconds, marker: initDoneMarker });
+}
+
+export function renderInitProbe(): string {
+  return render('steps/init/probe.sh.hbs', { marker: initDoneMarker });
 }
 
 export const initStep: Step = {
@@ -42,7 +56,7 @@ export const initStep: Step = {
   critical: true,
   hosts: (ctx) => [firstControlPlane(ctx)],
   async probe(_ctx, _host, remote) {
-    const state = await probeKv(remote, render('steps/init/probe.sh.hbs', {}), 'init: probe');
+    const state = await probeKv(remote, renderInitProbe(), 'init: probe');
     const { changes, actions } = planInit(state);
     return { changes, data: actions };
   },

@@ -1,30 +1,41 @@
-/** What `kubeadm token create --print-join-command` prints, parsed. */
-export interface JoinCommand {
-  apiServerEndpoint: string;
-  token: string;
-  caCertHash: string;
+import crypto from 'node:crypto';
+import { render } from '../render.js';
+
+/** Where kubeadm keeps the cluster CA certificate (public) on a control plane. */
+export const clusterCaCertPath = '/etc/kubernetes/pki/ca.crt';
+
+/**
+ * kubeadm's --discovery-token-ca-cert-hash for a CA certificate: "sha256:" + the SHA-256 of its
+ * DER-encoded SubjectPublicKeyInfo (kubeadm's pubkeypin). Throws on anything but one certificate.
+ */
+export function caCertHash(pem: string): string {
+  let cert: crypto.X509Certificate;
+  try {
+    cert = new crypto.X509Certificate(pem);
+  } catch (err) {
+    throw new Error(`${clusterCaCertPath} is not a PEM certificate: ${(err as Error).message}`);
+  }
+  const spki = cert.publicKey.export({ type: 'spki', format: 'der' });
+  return `sha256:${crypto.createHash('sha256').update(spki).digest('hex')}`;
+}
+
+/** A bootstrap token "id.secret" split, validated against kubeadm's format. */
+export function splitBootstrapToken(token: string): { id: string; secret: string } {
+  const m = /^([a-z0-9]{6})\.([a-z0-9]{16})$/.exec(token);
+  if (!m) throw new Error('a bootstrap token must match [a-z0-9]{6}.[a-z0-9]{16}');
+  return { id: m[1]!, secret: m[2]! };
 }
 
 /**
- * Parses `kubeadm join HOST:PORT --token T --discovery-token-ca-cert-hash sha256:H [...]`.
- * Tolerates extra lines (warnings) and flag=value spelling; throws on anything incomplete so a
- * changed kubeadm output format fails loudly instead of joining with garbage.
+ * The bootstrap token as the Secret kubeadm's "token create" would store (usages authentication
+ * and signing, the default node-token group, an absolute expiration). It carries the secret, so
+ * it only ever travels on stdin.
  */
-export function parseJoinCommand(output: string): JoinCommand {
-  const line = output.split('\n').find((l) => /^\s*kubeadm join\s/.test(l));
-  if (!line) throw new Error('kubeadm did not print a join command');
-  const words = line.trim().split(/\s+/);
-  const flag = (name: string): string | undefined => {
-    const i = words.findIndex((w) => w === name || w.startsWith(`${name}=`));
-    if (i < 0) return undefined;
-    const w = words[i]!;
-    return w.includes('=') ? w.slice(w.indexOf('=') + 1) : words[i + 1];
-  };
-  const apiServerEndpoint = words[2];
-  const token = flag('--token');
-  const caCertHash = flag('--discovery-token-ca-cert-hash');
-  if (!apiServerEndpoint || apiServerEndpoint.startsWith('--')) throw new Error('the join command has no API server endpoint');
-  if (!token || !/^[a-z0-9]{6}\.[a-z0-9]{16}$/.test(token)) throw new Error('the join command has no valid --token');
-  if (!caCertHash || !/^sha256:[0-9a-f]{64}$/.test(caCertHash)) throw new Error('the join command has no valid --discovery-token-ca-cert-hash');
-  return { apiServerEndpoint, token, caCertHash };
+export function renderBootstrapTokenSecret(token: string, expiresAt: Date): string {
+  const { id, secret } = splitBootstrapToken(token);
+  return render('steps/join/bootstrap-token-secret.yaml.hbs', {
+    tokenId: id,
+    tokenSecret: secret,
+    expiration: expiresAt.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+  });
 }

@@ -1,7 +1,7 @@
 import type { ResolvedHost } from '../inventory/types.js';
 import { renderKubeadmInitConfig, renderKubeadmJoinConfig } from '../kube/index.js';
 import { render } from '../render.js';
-import { parseJoinCommand } from './join-command.js';
+import { caCertHash, clusterCaCertPath, renderBootstrapTokenSecret, splitBootstrapToken } from './join-command.js';
 import { apiServerEndpoint, execOrFail, firstControlPlane, kinstallDir, kv, probeKv, remoteFor } from './remote.js';
 import { newBootstrapToken, newCertificateKey } from './secrets.js';
 import type { Step, StepContext, StepPlan } from './types.js';
@@ -9,7 +9,7 @@ import type { Step, StepContext, StepPlan } from './types.js';
 export const joinConfigPath = `${kinstallDir}/kubeadm-join.yaml`;
 export const uploadCertsConfigPath = `${kinstallDir}/kubeadm-upload-certs.yaml`;
 /** Long enough for a few serial control-plane joins; short enough to be worthless afterwards. */
-export const joinTokenTtl = '15m';
+export const joinTokenTtlMs = 15 * 60_000;
 
 export interface JoinActions {
   resetFirst: boolean;
@@ -43,20 +43,31 @@ function memo<T>(ctx: StepContext, key: string, make: () => Promise<T>): Promise
   return p;
 }
 
-/** One fresh token per run, created on the first control plane; the token is registered as a secret before use. */
-function joinCredentials(ctx: StepContext): Promise<JoinCredentials> {
+export function renderTokenScript(tokenId: string, waitSeconds = 60): string {
+  return render('steps/join/token.sh.hbs', { tokenId, waitSeconds });
+}
+
+/**
+ * One fresh token per run, stored on the first control plane as a bootstrap-token Secret sent on
+ * stdin (`kubeadm token create` would take it in argv); registered as a secret before any use.
+ * The CA hash is computed here from the public CA certificate.
+ */
+function joinCredentials(ctx: StepContext, now: () => Date = () => new Date()): Promise<JoinCredentials> {
   return memo(ctx, 'join-credentials', async () => {
-    const cp = firstControlPlane(ctx);
+    const remote = remoteFor(ctx, firstControlPlane(ctx));
+    const caPem = await remote.download(clusterCaCertPath);
+    if (!caPem) throw new Error(`${clusterCaCertPath} is missing on the first control plane: kubeadm init did not finish`);
+    const hash = caCertHash(caPem.toString('utf8'));
     const token = newBootstrapToken();
     ctx.log.addSecret(token);
-    const out = await execOrFail(remoteFor(ctx, cp), render('steps/join/token.sh.hbs', { ttl: joinTokenTtl }), {
+    const manifest = renderBootstrapTokenSecret(token, new Date(now().getTime() + joinTokenTtlMs));
+    await execOrFail(remote, renderTokenScript(splitBootstrapToken(token).id), {
       label: 'join: create token',
-      stdin: `${token}\n`,
+      stdin: manifest,
       secrets: [token],
+      timeoutMs: 3 * 60_000,
     });
-    const parsed = parseJoinCommand(out);
-    if (parsed.token !== token) throw new Error('kubeadm token create printed a different token than the one requested');
-    return { token, caCertHash: parsed.caCertHash };
+    return { token, caCertHash: hash };
   });
 }
 

@@ -71,13 +71,20 @@ function expectedNodes(ctx: StepContext): string[] {
   return ctx.hosts.filter((h) => !ctx.failedHosts?.has(h.name)).map((h) => h.name);
 }
 
+/** How long the probe watches registered nodes that are not Ready yet (read-only). */
+export const nodeSettleSeconds = 60;
+
+export function renderKubeconfigProbe(server: string, nodes: string[]): string {
+  return render('steps/kubeconfig/probe.sh.hbs', { sedExpr: serverSedExpr(server), nodes, settleSeconds: nodeSettleSeconds });
+}
+
 export const kubeconfigStep: Step = {
   id: 'kubeconfig',
   title: 'Kubeconfig for the operator, all nodes Ready',
   hosts: (ctx) => [firstControlPlane(ctx)],
   async probe(ctx, _host, remote) {
     const server = kubeconfigServer(ctx);
-    const state = await probeKv(remote, render('steps/kubeconfig/probe.sh.hbs', { sedExpr: serverSedExpr(server) }), 'kubeconfig: probe');
+    const state = await probeKv(remote, renderKubeconfigProbe(server, expectedNodes(ctx)), 'kubeconfig: probe');
     const { changes, actions } = planKubeconfig(state, localState(ctx.kubeconfigPath), expectedNodes(ctx));
     if (changes.length === 0) ctx.notes.push(`kubeconfig: ${ctx.kubeconfigPath} (kubectl --kubeconfig ${ctx.kubeconfigPath} get nodes)`);
     return { changes, data: actions };

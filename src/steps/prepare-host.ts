@@ -1,6 +1,7 @@
 import type { Inventory } from '../inventory/schema.js';
 import type { ResolvedHost } from '../inventory/types.js';
 import { modulesConfPath, renderModulesConf, renderSysctlConf, sysctlConfPath } from '../kube/index.js';
+import { endpointHost } from '../kube/kubeadm.js';
 import { render } from '../render.js';
 import { execOrFail, kv, probeKv, sha256 } from './remote.js';
 import type { Step, StepContext } from './types.js';
@@ -24,11 +25,28 @@ export function firewallPorts(host: ResolvedHost, inventory: Inventory): Firewal
   return [...specs].map(port);
 }
 
-export function hostsBlock(ctx: Pick<StepContext, 'hosts' | 'inventory'>): string {
-  return render('steps/prepare-host/hosts-block.hbs', {
-    cluster: ctx.inventory.metadata.name,
-    hosts: ctx.hosts.map((h) => ({ name: h.name, internalAddress: h.internalAddress })),
-  });
+/**
+ * /etc/hosts entries a host needs: its own name, every control plane (kubelet and kubeadm reach
+ * the API by them), and the controlPlaneEndpoint when it is a name kinstall knows an address
+ * for (an inventory host's name). Other workers are left out, so adding a worker changes only
+ * that worker's file.
+ */
+export function hostsEntries(ctx: Pick<StepContext, 'hosts' | 'inventory'>, host: ResolvedHost): { name: string; internalAddress: string }[] {
+  const entries = new Map<string, string>();
+  for (const h of ctx.hosts) if (h.name === host.name || h.isControlPlane) entries.set(h.name, h.internalAddress);
+  const cpe = ctx.inventory.kubernetes.controlPlaneEndpoint;
+  if (cpe) {
+    const name = endpointHost(cpe);
+    const known = ctx.hosts.find((h) => h.name === name);
+    if (known && !entries.has(name)) entries.set(name, known.internalAddress);
+  }
+  // Inventory order, so the block is stable whatever order the rules above added them in.
+  const order = (n: string) => ctx.hosts.findIndex((h) => h.name === n);
+  return [...entries].sort((a, b) => order(a[0]) - order(b[0])).map(([name, internalAddress]) => ({ name, internalAddress }));
+}
+
+export function hostsBlock(ctx: Pick<StepContext, 'hosts' | 'inventory'>, host: ResolvedHost): string {
+  return render('steps/prepare-host/hosts-block.hbs', { cluster: ctx.inventory.metadata.name, hosts: hostsEntries(ctx, host) });
 }
 
 export interface PrepareHostDesired {
@@ -122,11 +140,11 @@ export function renderPrepareHostProbe(ctx: Pick<StepContext, 'inventory'>, host
   });
 }
 
-export function renderPrepareHostApply(ctx: Pick<StepContext, 'inventory' | 'hosts'>, a: PrepareHostActions): string {
+export function renderPrepareHostApply(ctx: Pick<StepContext, 'inventory' | 'hosts'>, host: ResolvedHost, a: PrepareHostActions): string {
   return render('steps/prepare-host/apply.sh.hbs', {
     cluster: ctx.inventory.metadata.name,
     hostname: a.hostname ?? '',
-    hostsBlock: a.writeHostsBlock ? hostsBlock(ctx) : '',
+    hostsBlock: a.writeHostsBlock ? hostsBlock(ctx, host) : '',
     swapOff: a.swapOff,
     loadModules: a.loadModules,
     reloadSysctl: a.reloadSysctl,
@@ -143,7 +161,7 @@ function desiredFor(ctx: StepContext, host: ResolvedHost): PrepareHostDesired {
   return {
     hostname: host.setHostname ? host.name : undefined,
     // The probe hashes the block as sed prints it: the same lines, newline-terminated.
-    hostsBlockSha: sha256(hostsBlock(ctx)),
+    hostsBlockSha: sha256(hostsBlock(ctx, host)),
     modulesConfSha: sha256(renderModulesConf()),
     sysctlConfSha: sha256(renderSysctlConf()),
     ports: firewallPorts(host, ctx.inventory),
@@ -159,11 +177,11 @@ export const prepareHostStep: Step = {
     const { changes, actions } = planPrepareHost(state, desiredFor(ctx, host));
     return { changes, data: actions };
   },
-  async apply(ctx, _host, remote, plan) {
+  async apply(ctx, host, remote, plan) {
     const actions = plan.data as PrepareHostActions;
     // Config files first, so modprobe/sysctl --system below read the new ones.
     if (actions.writeModulesConf) await remote.upload(modulesConfPath, renderModulesConf(), { mode: 0o644 });
     if (actions.writeSysctlConf) await remote.upload(sysctlConfPath, renderSysctlConf(), { mode: 0o644 });
-    await execOrFail(remote, renderPrepareHostApply(ctx, actions), { label: 'prepare-host: apply' });
+    await execOrFail(remote, renderPrepareHostApply(ctx, host, actions), { label: 'prepare-host: apply' });
   },
 };

@@ -10,10 +10,11 @@ import {
   KubectlError, apiVersionOf, kindForResource, kindRef, mapKind, parseManifests, resourcePath,
   resourceRef, validationError, type KindInfo, type SourcedObject,
 } from './common/kubectl-manifests.js';
+import { JsonPathError, renderJsonPath } from './common/jsonpath.js';
 import { SIMULATOR_MARK, readSimVersion } from './common/sim-version.js';
 
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
-const VALUE_OPTS = new Set(['kubeconfig', 'namespace', 'n', 'output', 'o', 'filename', 'f', 'timeout', 'for', 'duration', 'selector', 'l', 'field-selector']);
+const VALUE_OPTS = new Set(['kubeconfig', 'namespace', 'n', 'output', 'o', 'filename', 'f', 'timeout', 'for', 'duration', 'selector', 'l', 'field-selector', 'request-timeout', 'raw']);
 const BOOL_OPTS = new Set(['all-namespaces', 'A', 'all', 'client', 'ignore-not-found', 'watch', 'w']);
 
 interface Args { positional: string[]; opts: Map<string, string[]>; }
@@ -55,7 +56,10 @@ function connect(a: Args): { client: KubeClient; namespace: string } {
     }
     throw new KubectlError(`error: ${(e as Error).message}`);
   }
-  return { client: new KubeClient(cfg), namespace: opt(a, 'namespace', 'n') ?? cfg.namespace ?? 'default' };
+  const timeout = opt(a, 'request-timeout');
+  // kubectl: a bare number is seconds, "0" means no timeout.
+  const timeoutMs = timeout === undefined ? 0 : /^\d+$/.test(timeout) ? Number(timeout) * 1000 : parseDuration(timeout, 'request-timeout');
+  return { client: new KubeClient(cfg, timeoutMs), namespace: opt(a, 'namespace', 'n') ?? cfg.namespace ?? 'default' };
 }
 
 /** Turns an API failure into kubectl's "Error from server (Reason): ..." line. */
@@ -122,6 +126,7 @@ async function apply(a: Args): Promise<void> {
 
 async function del(a: Args): Promise<void> {
   const { client, namespace } = connect(a);
+  if (a.positional[1]) return deleteByName(a, client, namespace);
   let failed: KubectlError | null = null;
   for (const o of manifestsFrom(a)) {
     const k = o.kind;
@@ -133,6 +138,28 @@ async function del(a: Args): Promise<void> {
       if (e instanceof ApiError && e.code === 404 && flag(a, 'ignore-not-found')) continue;
       failed = serverError(e, `error when deleting "${o.source}": `);
       console.error(failed.message);
+    }
+  }
+  if (failed) throw new KubectlError('');
+}
+
+/** `kubectl delete TYPE NAME...` / `TYPE/NAME`. */
+async function deleteByName(a: Args, client: KubeClient, namespace: string): Promise<void> {
+  const [, resource, ...names] = a.positional;
+  const [res, slashName] = resource!.split('/');
+  const k = kindForResource(res!);
+  const targets = slashName ? [slashName, ...names] : names;
+  if (!targets.length) throw new KubectlError('error: resource(s) were provided, but no name was specified');
+  const ns = k.namespaced ? namespace : null;
+  let failed = false;
+  for (const name of targets) {
+    try {
+      await client.delete(resourcePath(k, ns, name));
+      console.log(`${kindRef(k)} "${name}" deleted`);
+    } catch (e) {
+      if (e instanceof ApiError && e.code === 404 && flag(a, 'ignore-not-found')) continue;
+      console.error(serverError(e).message);
+      failed = true;
     }
   }
   if (failed) throw new KubectlError('');
@@ -203,6 +230,15 @@ function table(rows: string[][]): string {
 }
 
 async function get(a: Args): Promise<void> {
+  const rawPath = opt(a, 'raw');
+  if (rawPath !== undefined) {
+    if (a.positional.length > 1) throw new KubectlError('error: arguments may not be passed when --raw is specified');
+    const { client } = connect(a);
+    let body: string;
+    try { body = await client.raw(rawPath); } catch (e) { throw serverError(e); }
+    process.stdout.write(body);
+    return;
+  }
   const [, resource, name] = a.positional;
   if (!resource) throw new KubectlError('You must specify the type of resource to get. Use "kubectl api-resources" for a complete list of supported resources.');
   const [res, slashName] = resource.split('/');
@@ -211,7 +247,8 @@ async function get(a: Args): Promise<void> {
   const { client, namespace } = connect(a);
   const all = flag(a, 'all-namespaces', 'A');
   const output = opt(a, 'output', 'o');
-  if (output && !['json', 'yaml', 'name', 'wide'].includes(output)) throw new KubectlError(`error: unable to match a printer suitable for the output format "${output}", allowed formats are: json,name,wide,yaml`);
+  const jsonpath = output?.startsWith('jsonpath=') ? output.slice('jsonpath='.length) : undefined;
+  if (output && jsonpath === undefined && !['json', 'yaml', 'name', 'wide'].includes(output)) throw new KubectlError(`error: unable to match a printer suitable for the output format "${output}", allowed formats are: json,jsonpath,name,wide,yaml`);
   const ns = k.namespaced && !all ? namespace : null;
   let items: any[];
   let single = false;
@@ -228,6 +265,14 @@ async function get(a: Args): Promise<void> {
     }
   } catch (e) { throw serverError(e); }
   for (const it of items) { it.apiVersion ??= apiVersionOf(k); it.kind ??= k.kind; }
+  if (jsonpath !== undefined) {
+    const value = single ? items[0] : { apiVersion: 'v1', kind: 'List', items, metadata: { resourceVersion: '' } };
+    try { process.stdout.write(renderJsonPath(jsonpath, value)); } catch (e) {
+      if (e instanceof JsonPathError) throw new KubectlError(`error: ${e.message}`);
+      throw e;
+    }
+    return;
+  }
   if (output === 'json' || output === 'yaml') {
     const value = single ? items[0] : { apiVersion: 'v1', kind: 'List', items, metadata: { resourceVersion: '' } };
     process.stdout.write(output === 'json' ? JSON.stringify(value, null, 4) + '\n' : toYaml(value));
@@ -305,7 +350,10 @@ async function rollout(a: Args): Promise<void> {
     try { o = await client.get(resourcePath(k, namespace, name)); } catch (e) { throw serverError(e); }
     const s = o.status ?? {};
     let msg: string | null;
-    if (k.kind === 'DaemonSet') {
+    // As kubectl's status viewers: nothing counts until the controller has seen this generation.
+    if ((o.metadata?.generation ?? 0) > (s.observedGeneration ?? 0)) {
+      msg = `Waiting for ${k.kind === 'DaemonSet' ? 'daemon set' : 'deployment'} spec update to be observed...`;
+    } else if (k.kind === 'DaemonSet') {
       const desired = s.desiredNumberScheduled ?? 0;
       const updated = s.updatedNumberScheduled ?? 0;
       const available = s.numberAvailable ?? 0;

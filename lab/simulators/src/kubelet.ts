@@ -3,7 +3,7 @@
 // (flags, config.yaml, swap, cgroup driver, CRI), then runs static pods (the apiserver simulator
 // as a child process), registers its Node, posts status and pulls images for its pods via CRI.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { cpus, hostname, networkInterfaces, release, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -13,6 +13,7 @@ import {
   KubeletFatal, cgroupDriverError, containerdCgroupDriver, parseKubeletConfig, parseKubeletFlags,
   parseTaint, readyCondition, swapError, type KubeletConfig, type KubeletFlags,
 } from './common/kubelet-checks.js';
+import { planPodFiles } from './common/pod-files.js';
 import { SIMULATOR_MARK, readSimVersion } from './common/sim-version.js';
 
 const SYNC_MS = 3_000;
@@ -290,12 +291,37 @@ class Kubelet {
       const results = await Promise.all(images.map((i) => this.ensureImage(i)));
       const failed = results.find((r) => !r.ok && r.error !== 'pulling');
       if (results.some((r) => r.error === 'pulling')) continue;
+      const initError = failed ? undefined : await this.runInitCopies(pod);
       const st = failed
         ? { phase: 'Pending', reason: 'ImagePullBackOff', message: `Back-off pulling image: ${failed.error}` }
-        : { phase: 'Running' };
+        : initError
+          ? { phase: 'Pending', reason: 'Init:Error', message: initError }
+          : { phase: 'Running' };
       const path = `/api/v1/namespaces/${pod.metadata.namespace}/pods/${pod.metadata.name}/status`;
       await client.mergePatch(path, { status: podStatus(pod, st, this.flags.nodeIp ?? firstIPv4()) });
     }
+  }
+
+  /** The host files the pod's init containers copy from ConfigMaps (see pod-files.ts); an error text if one fails. */
+  private async runInitCopies(pod: any): Promise<string | undefined> {
+    const namespace = String(pod.metadata?.namespace ?? 'default');
+    const configMaps = new Map<string, Record<string, string>>();
+    for (const v of pod.spec?.volumes ?? []) {
+      if (!v.configMap?.name || configMaps.has(v.configMap.name)) continue;
+      try {
+        const cm = await this.client!.get(`/api/v1/namespaces/${namespace}/configmaps/${v.configMap.name}`);
+        configMaps.set(v.configMap.name, cm?.data ?? {});
+      } catch { /* missing: the plan reports it */ }
+    }
+    const plan = planPodFiles(pod, (_ns, name) => configMaps.get(name));
+    for (const why of plan.skipped) log(`pod ${namespace}/${pod.metadata.name}: ${why}`);
+    if (plan.errors.length) return plan.errors.join('; ');
+    for (const w of plan.writes) {
+      mkdirSync(dirname(w.hostPath), { recursive: true });
+      writeFileSync(w.hostPath, w.content);
+      log(`pod ${namespace}/${pod.metadata.name}: init container ${w.container} wrote ${w.hostPath}`);
+    }
+    return undefined;
   }
 
   shutdown(): void {

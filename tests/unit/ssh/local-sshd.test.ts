@@ -190,6 +190,20 @@ describe.skipIf(!isRoot)('SSH layer against a local sshd', () => {
     expect(fs.readFileSync(logFile, 'utf8')).not.toContain(secret);
   });
 
+  it('never logs the content of a downloaded file (admin.conf holds a client key)', async () => {
+    const target = path.join(dir, 'etc', 'admin-like.conf');
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    const content = 'client-key-data: UNLOGGED-KEY-MATERIAL-0123456789\n';
+    fs.writeFileSync(target, content);
+    expect((await remote.download(target))?.toString()).toBe(content);
+    const text = fs.readFileSync(logFile, 'utf8');
+    const entry = text.slice(text.indexOf(`download ${target}`));
+    expect(entry).toMatch(/--- stdout\n\s*\|?\s*\(\d+ bytes, not logged\)/);
+    // Neither the content nor its base64 form (as the download script prints it) is in the log.
+    expect(text).not.toContain('UNLOGGED-KEY-MATERIAL');
+    expect(text).not.toContain(Buffer.from(content).toString('base64').slice(0, 40));
+  });
+
   it('logs every command with label, exit code and duration, secrets redacted', async () => {
     await remote.exec('echo "pw is $(cat)"', { stdin: 'hunter2-secret', secrets: ['hunter2-secret'], label: 'redaction check' });
     const text = fs.readFileSync(logFile, 'utf8');

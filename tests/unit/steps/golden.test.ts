@@ -5,10 +5,11 @@ import { render } from '../../../src/render.js';
 import { renderAddonApply, renderAddonProbe } from '../../../src/steps/addon.js';
 import { cniStep } from '../../../src/steps/cni.js';
 import { renderContainerdInstall, renderContainerdProbe } from '../../../src/steps/containerd.js';
-import { initConfigPath, renderInitApply } from '../../../src/steps/init.js';
-import { joinConfigPath, joinTokenTtl, uploadCertsConfigPath } from '../../../src/steps/join.js';
+import { initConfigPath, renderInitApply, renderInitProbe } from '../../../src/steps/init.js';
+import { renderBootstrapTokenSecret } from '../../../src/steps/join-command.js';
+import { joinConfigPath, renderTokenScript, uploadCertsConfigPath } from '../../../src/steps/join.js';
 import { renderKubePackagesApply, renderKubePackagesProbe, renderRepoFile } from '../../../src/steps/kube-packages.js';
-import { kubeconfigServer, serverSedExpr } from '../../../src/steps/kubeconfig.js';
+import { kubeconfigServer, renderKubeconfigProbe } from '../../../src/steps/kubeconfig.js';
 import { renderPrepareHostApply, renderPrepareHostProbe, firewallPorts, hostsBlock } from '../../../src/steps/prepare-host.js';
 import { renderDeleteNode, renderResetScript } from '../../../src/steps/reset.js';
 import { expectGolden } from '../../helpers/golden.js';
@@ -46,10 +47,11 @@ const dashboardSpec = {
 describe('step scripts (golden, Debian 1.28.15 and RHEL where they differ)', () => {
   it('prepare-host', () => {
     golden('prepare-host/probe.sh', renderPrepareHostProbe(ctx, cp));
-    golden('prepare-host/hosts-block', hostsBlock(ctx));
+    golden('prepare-host/hosts-block', hostsBlock(ctx, cp));
+    golden('prepare-host/hosts-block-worker', hostsBlock(ctx, hosts[2]!));
     golden(
       'prepare-host/apply-all.sh',
-      renderPrepareHostApply(ctx, {
+      renderPrepareHostApply(ctx, cp, {
         hostname: 'node1',
         writeHostsBlock: true,
         swapOff: true,
@@ -66,7 +68,7 @@ describe('step scripts (golden, Debian 1.28.15 and RHEL where they differ)', () 
     );
     golden(
       'prepare-host/apply-debian-ufw.sh',
-      renderPrepareHostApply(ctx, {
+      renderPrepareHostApply(ctx, hosts[1]!, {
         writeHostsBlock: false,
         swapOff: false,
         writeModulesConf: false,
@@ -117,13 +119,14 @@ describe('step scripts (golden, Debian 1.28.15 and RHEL where they differ)', () 
   });
 
   it('init, join', () => {
-    golden('init/probe.sh', render('steps/init/probe.sh.hbs', {}));
+    golden('init/probe.sh', renderInitProbe());
     golden('init/apply.sh', renderInitApply({ init: true, resetFirst: false }));
     golden('init/apply-after-cut.sh', renderInitApply({ init: true, resetFirst: true }));
     golden('init/apply-wait-only.sh', renderInitApply({ init: false, resetFirst: false }));
     golden('join/probe.sh', render('steps/join/probe.sh.hbs', {}));
     golden('join/registered.sh', render('steps/join/registered.sh.hbs', { node: 'node2' }));
-    golden('join/token.sh', render('steps/join/token.sh.hbs', { ttl: joinTokenTtl }));
+    golden('join/token.sh', renderTokenScript('abcdef'));
+    golden('join/bootstrap-token-secret.yaml', renderBootstrapTokenSecret('abcdef.0123456789abcdef', new Date('2026-11-22T07:15:00.123Z')));
     golden('join/upload-certs.sh', render('steps/join/upload-certs.sh.hbs', { config: uploadCertsConfigPath }));
     golden('join/apply-worker.sh', render('steps/join/apply.sh.hbs', { config: joinConfigPath, controlPlane: false, resetFirst: false }));
     golden('join/apply-control-plane.sh', render('steps/join/apply.sh.hbs', { config: joinConfigPath, controlPlane: true, resetFirst: true }));
@@ -136,7 +139,7 @@ describe('step scripts (golden, Debian 1.28.15 and RHEL where they differ)', () 
     golden('cni/apply.sh', renderAddonApply(flannelSpec));
     golden('dashboard/probe.sh', renderAddonProbe(dashboardSpec));
     golden('dashboard/apply.sh', renderAddonApply(dashboardSpec));
-    golden('kubeconfig/probe.sh', render('steps/kubeconfig/probe.sh.hbs', { sedExpr: serverSedExpr(kubeconfigServer(ctx)) }));
+    golden('kubeconfig/probe.sh', renderKubeconfigProbe(kubeconfigServer(ctx), hosts.map((h) => h.name)));
     golden('kubeconfig/wait-ready.sh', render('steps/kubeconfig/wait-ready.sh.hbs', { nodes: ['node1', 'node2', 'node3'], waitSeconds: 300 }));
     golden('dashboard-token.sh', renderDashboardTokenScript());
     expect(cniStep.id).toBe('cni');

@@ -1,10 +1,12 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import YAML from 'yaml';
 import { RunLog } from '../../../src/log.js';
 import { initStep } from '../../../src/steps/init.js';
-import { parseJoinCommand } from '../../../src/steps/join-command.js';
+import { caCertHash, renderBootstrapTokenSecret } from '../../../src/steps/join-command.js';
 import { joinControlPlanesStep, joinWorkersStep } from '../../../src/steps/join.js';
 import { runSteps } from '../../../src/steps/run.js';
 import { newBootstrapToken, newCertificateKey } from '../../../src/steps/secrets.js';
@@ -12,20 +14,46 @@ import { FakeRemote, fakeContext, fakeHost } from './fakes.js';
 
 const hash = `sha256:${'0123456789abcdef'.repeat(4)}`;
 
-describe('parseJoinCommand', () => {
-  it('reads endpoint, token and CA hash, ignoring warnings around it', () => {
-    const out = `W1122 06:00:00 warning: something\nkubeadm join 10.77.0.11:6443 --token abcdef.0123456789abcdef --discovery-token-ca-cert-hash ${hash} \n`;
-    expect(parseJoinCommand(out)).toEqual({ apiServerEndpoint: '10.77.0.11:6443', token: 'abcdef.0123456789abcdef', caCertHash: hash });
+// A real CA certificate, and its pin computed independently with openssl (kubeadm's documented way).
+function testCa(): { pem: string; pin: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kinstall-ca-'));
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', path.join(dir, 'ca.key'), '-out', path.join(dir, 'ca.crt'), '-days', '1', '-subj', '/CN=kubernetes'], { stdio: 'ignore' });
+  const pin = execFileSync('sh', ['-c', `openssl x509 -pubkey -noout -in ${dir}/ca.crt | openssl pkey -pubin -outform der | sha256sum | cut -d' ' -f1`], { encoding: 'utf8' }).trim();
+  const pem = fs.readFileSync(path.join(dir, 'ca.crt'), 'utf8');
+  fs.rmSync(dir, { recursive: true, force: true });
+  return { pem, pin: `sha256:${pin}` };
+}
+const ca = testCa();
+
+describe('caCertHash', () => {
+  it('is sha256 over the DER SubjectPublicKeyInfo, as openssl computes it', () => {
+    expect(caCertHash(ca.pem)).toBe(ca.pin);
   });
-  it('accepts --flag=value spelling', () => {
-    const out = `kubeadm join api.lab:6443 --token=abcdef.0123456789abcdef --discovery-token-ca-cert-hash=${hash}`;
-    expect(parseJoinCommand(out).token).toBe('abcdef.0123456789abcdef');
+  it('rejects what is not a certificate', () => {
+    expect(() => caCertHash('not a cert')).toThrow(/not a PEM certificate/);
   });
-  it('rejects incomplete or malformed output', () => {
-    expect(() => parseJoinCommand('no join here')).toThrow(/did not print a join command/);
-    expect(() => parseJoinCommand(`kubeadm join 1.2.3.4:6443 --token bad --discovery-token-ca-cert-hash ${hash}`)).toThrow(/--token/);
-    expect(() => parseJoinCommand('kubeadm join 1.2.3.4:6443 --token abcdef.0123456789abcdef')).toThrow(/ca-cert-hash/);
-    expect(() => parseJoinCommand(`kubeadm join --token abcdef.0123456789abcdef --discovery-token-ca-cert-hash ${hash}`)).toThrow(/endpoint/);
+});
+
+describe('bootstrap token Secret', () => {
+  it('has kubeadm\'s layout: id/secret split, both usages, node-token group, absolute expiry', () => {
+    const doc = YAML.parse(renderBootstrapTokenSecret('abcdef.0123456789abcdef', new Date('2026-11-22T07:15:00.500Z')));
+    expect(doc).toMatchObject({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      type: 'bootstrap.kubernetes.io/token',
+      metadata: { name: 'bootstrap-token-abcdef', namespace: 'kube-system' },
+      stringData: {
+        'token-id': 'abcdef',
+        'token-secret': '0123456789abcdef',
+        expiration: '2026-11-22T07:15:00Z',
+        'usage-bootstrap-authentication': 'true',
+        'usage-bootstrap-signing': 'true',
+        'auth-extra-groups': 'system:bootstrappers:kubeadm:default-node-token',
+      },
+    });
+  });
+  it('refuses a malformed token', () => {
+    expect(() => renderBootstrapTokenSecret('ABCDEF.0123456789abcdef', new Date())).toThrow(/bootstrap token must match/);
   });
 });
 
@@ -45,7 +73,7 @@ function kubeadmLike(cp: FakeRemote, joiners: FakeRemote[]) {
   const keyOf = (file: string | undefined) => /certificateKey: "?([0-9a-f]{64})/.exec(file ?? '')?.[1];
   cp.responders.push((script, opts) => {
     if (opts?.label === 'init: probe') {
-      return { stdout: members.has(cp.name) ? 'admin_conf=yes\napi=ok\nadmin_conf_sha=A\nroot_kubeconfig_sha=A\n' : 'admin_conf=no\napiserver_manifest=no\napi=down\n' };
+      return { stdout: members.has(cp.name) ? 'init_done=yes\nadmin_conf=yes\napi=ok\nadmin_conf_sha=A\nroot_kubeconfig_sha=A\n' : 'admin_conf=no\napiserver_manifest=no\napi=down\n' };
     }
     if (opts?.label === 'init: apply') {
       members.add(cp.name);
@@ -53,7 +81,9 @@ function kubeadmLike(cp: FakeRemote, joiners: FakeRemote[]) {
       return { stdout: `Your Kubernetes control-plane has initialized successfully!\nkubeadm join 10.0.0.1:6443 --token ${tokenOf(cfg)} --discovery-token-ca-cert-hash ${hash} --control-plane --certificate-key ${keyOf(cfg)}\n` };
     }
     if (opts?.label === 'join: create token') {
-      return { stdout: `kubeadm join 10.0.0.1:6443 --token ${opts.stdin?.trim()} --discovery-token-ca-cert-hash ${hash}\n` };
+      // kubectl apply -f - of the token Secret: prints nothing (the script discards it).
+      if (!/token-secret:/.test(opts.stdin ?? '')) return { code: 1, stderr: 'no Secret on stdin' };
+      return { stdout: '' };
     }
     if (opts?.label === 'join: upload-certs') {
       return { stdout: `[upload-certs] Using certificate key:\n${keyOf(cp.files.get('/etc/kubernetes/kinstall/kubeadm-upload-certs.yaml'))}\n` };
@@ -83,6 +113,7 @@ describe('init + join with fake hosts', () => {
     const hosts = [fakeHost('node1', ['control-plane']), fakeHost('node2', ['control-plane']), fakeHost('node3', ['worker'])];
     const remotes = hosts.map((h) => new FakeRemote(h.name, log));
     kubeadmLike(remotes[0]!, remotes.slice(1));
+    remotes[0]!.files.set('/etc/kubernetes/pki/ca.crt', ca.pem);
     const inventory = { ...fakeContext(hosts, remotes).inventory };
     inventory.kubernetes = { ...inventory.kubernetes, controlPlaneEndpoint: 'api.lab:6443' };
     const ctx = fakeContext(hosts, remotes, log, inventory);
@@ -97,8 +128,9 @@ describe('init + join with fake hosts', () => {
       /certificateKey: "?([0-9a-f]{64})/.exec(initCfg)![1]!,
       /certificateKey: "?([0-9a-f]{64})/.exec(remotes[0]!.files.get('/etc/kubernetes/kinstall/kubeadm-upload-certs.yaml')!)![1]!,
     ];
-    const joinToken = remotes[0]!.execs.find((e) => e.opts?.label === 'join: create token')!.opts!.stdin!.trim();
-    secrets.push(joinToken);
+    const tokenSecret = YAML.parse(remotes[0]!.execs.find((e) => e.opts?.label === 'join: create token')!.opts!.stdin!).stringData;
+    const joinToken = `${tokenSecret['token-id']}.${tokenSecret['token-secret']}`;
+    secrets.push(joinToken, tokenSecret['token-secret']);
     const text = fs.readFileSync(logFile, 'utf8');
     expect(text).toContain('<redacted>');
     for (const s of secrets) expect(text).not.toContain(s);
@@ -110,6 +142,8 @@ describe('init + join with fake hosts', () => {
     // one token for the run; the control plane joins with a certificate key, the worker without
     const cpJoin = remotes[1]!.files.get('/etc/kubernetes/kinstall/kubeadm-join.yaml')!;
     expect(cpJoin).toContain(joinToken);
+    // the CA pin comes from the control plane's ca.crt
+    expect(cpJoin).toContain(ca.pin);
     expect(cpJoin).toMatch(/certificateKey/);
     expect(remotes[2]!.files.get('/etc/kubernetes/kinstall/kubeadm-join.yaml')).not.toMatch(/certificateKey/);
     expect(remotes[0]!.execs.filter((e) => e.opts?.label === 'join: create token')).toHaveLength(1);

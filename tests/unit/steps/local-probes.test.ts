@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { render } from '../../../src/render.js';
 import { renderAddonProbe } from '../../../src/steps/addon.js';
 import { renderContainerdProbe } from '../../../src/steps/containerd.js';
+import { renderInitProbe } from '../../../src/steps/init.js';
+import { renderKubeconfigProbe } from '../../../src/steps/kubeconfig.js';
 import { renderKubePackagesProbe } from '../../../src/steps/kube-packages.js';
 import { renderPrepareHostProbe } from '../../../src/steps/prepare-host.js';
 import { parseKv, sha256 } from '../../../src/steps/remote.js';
@@ -32,12 +34,12 @@ describe('probe scripts run on this machine', () => {
     expect(c.has('file_sha:/etc/containerd/certs.d/docker.io/hosts.toml')).toBe(true);
     const k = runLocally(renderKubePackagesProbe());
     for (const key of ['pkg', 'repo_sha', 'keyring', 'installed_kubeadm', 'held_kubelet', 'installed_cri-tools', 'kubelet_enabled']) expect(k.has(key), key).toBe(true);
-    expect(runLocally(render('steps/init/probe.sh.hbs', {})).has('admin_conf')).toBe(true);
+    expect(runLocally(renderInitProbe()).has('admin_conf')).toBe(true);
     expect([...runLocally(render('steps/join/probe.sh.hbs', {})).keys()]).toEqual(['kubelet_conf', 'pki_ca_crt', 'manifests_kube_apiserver_yaml']);
     expect(runLocally(render('steps/join/registered.sh.hbs', { node: 'node2' })).has('node_listed')).toBe(true);
     const a = runLocally(renderAddonProbe({ id: 'cni', title: '', file: 'kube-flannel.yaml', enabled: () => true, manifest: () => '', workloads: [] }));
     expect(a.has('manifest_sha') && a.has('api')).toBe(true);
-    expect(runLocally(render('steps/kubeconfig/probe.sh.hbs', { sedExpr: 's#x#y#' })).has('admin_conf')).toBe(true);
+    expect(runLocally(renderKubeconfigProbe('https://x:6443', ['node1'])).has('admin_conf')).toBe(true);
   });
   it('the hosts block hash in the probe equals the planner\'s for the same text', () => {
     // sed prints the block lines exactly as written, so sha256sum matches sha256(block).

@@ -5,7 +5,7 @@ import { planInit } from '../../../src/steps/init.js';
 import { planJoin } from '../../../src/steps/join.js';
 import { planKubePackages } from '../../../src/steps/kube-packages.js';
 import { planKubeconfig, rewriteKubeconfigServer } from '../../../src/steps/kubeconfig.js';
-import { firewallPorts, planPrepareHost, type PrepareHostDesired } from '../../../src/steps/prepare-host.js';
+import { firewallPorts, hostsEntries, planPrepareHost, type PrepareHostDesired } from '../../../src/steps/prepare-host.js';
 import { parseKv, withPort } from '../../../src/steps/remote.js';
 import { labCluster } from './inventories.js';
 
@@ -163,23 +163,25 @@ describe('planKubePackages', () => {
 });
 
 describe('planInit', () => {
-  it('an answering control plane is never initialised again', () => {
-    expect(planInit(state('admin_conf=yes\napiserver_manifest=yes\napi=ok\nadmin_conf_sha=A\nroot_kubeconfig_sha=A')).changes).toEqual([]);
-    expect(planInit(state('admin_conf=yes\napi=ok\nadmin_conf_sha=A\nroot_kubeconfig_sha=absent')).changes).toEqual(['copy admin.conf to /root/.kube/config']);
+  it('a completed init (marker, or API + cluster-info) is never run again', () => {
+    expect(planInit(state('init_done=yes\nadmin_conf=yes\napiserver_manifest=yes\napi=ok\nadmin_conf_sha=A\nroot_kubeconfig_sha=A')).changes).toEqual([]);
+    expect(planInit(state('init_done=no\nadmin_conf=yes\napi=ok\ncluster_info=yes\nadmin_conf_sha=A\nroot_kubeconfig_sha=A')).changes).toEqual([]);
+    expect(planInit(state('init_done=yes\nadmin_conf=yes\napi=ok\nadmin_conf_sha=A\nroot_kubeconfig_sha=absent')).changes).toEqual(['copy admin.conf to /root/.kube/config']);
   });
   it('fresh host → init', () => {
-    const p = planInit(state('admin_conf=no\napiserver_manifest=no\napi=down\nadmin_conf_sha=absent\nroot_kubeconfig_sha=absent'));
+    const p = planInit(state('init_done=no\nadmin_conf=no\napiserver_manifest=no\napi=down\nadmin_conf_sha=absent\nroot_kubeconfig_sha=absent'));
     expect(p.actions).toEqual({ init: true, resetFirst: false });
     expect(p.changes).toContain('kubeadm init --upload-certs');
   });
-  it('cut mid-init (manifests, no admin.conf) → reset first, then init', () => {
-    const p = planInit(state('admin_conf=no\napiserver_manifest=yes\napi=down'));
-    expect(p.actions).toEqual({ init: true, resetFirst: true });
+  it('cut mid-init (files, API down or without cluster-info) → reset first, then init', () => {
+    expect(planInit(state('init_done=no\nadmin_conf=no\napiserver_manifest=yes\napi=down')).actions).toEqual({ init: true, resetFirst: true });
+    expect(planInit(state('init_done=no\nadmin_conf=yes\napiserver_manifest=yes\napi=down')).actions).toEqual({ init: true, resetFirst: true });
+    expect(planInit(state('init_done=no\nadmin_conf=yes\napiserver_manifest=yes\napi=ok\ncluster_info=no')).actions).toEqual({ init: true, resetFirst: true });
   });
-  it('admin.conf present but API down → wait, no second init', () => {
-    const p = planInit(state('admin_conf=yes\napi=down\nadmin_conf_sha=A\nroot_kubeconfig_sha=A'));
+  it('completed but API down → wait, no second init', () => {
+    const p = planInit(state('init_done=yes\nadmin_conf=yes\napi=down\nadmin_conf_sha=A\nroot_kubeconfig_sha=A'));
     expect(p.actions.init).toBe(false);
-    expect(p.changes).toEqual(['wait for the API server (admin.conf exists but /readyz does not answer)']);
+    expect(p.changes).toEqual(['wait for the API server (kubeadm init completed but /readyz does not answer)']);
   });
 });
 
@@ -200,6 +202,28 @@ describe('planJoin', () => {
   });
 });
 
+describe('hostsEntries (/etc/hosts block per host)', () => {
+  const { hosts, inventory } = labCluster();
+  const ctx = { hosts, inventory };
+  const names = (h: (typeof hosts)[number], c: { hosts: typeof hosts; inventory: typeof inventory } = ctx) => hostsEntries(c, h).map((e) => `${e.internalAddress} ${e.name}`);
+  it('a worker gets itself and the control planes; a control plane only the control planes', () => {
+    expect(names(hosts[2]!)).toEqual(['10.77.0.11 node1', '10.77.0.13 node3']);
+    expect(names(hosts[0]!)).toEqual(['10.77.0.11 node1']);
+  });
+  it('adding a worker changes nothing on the existing hosts', () => {
+    const node4 = { ...hosts[2]!, name: 'node4', address: '10.77.0.14', internalAddress: '10.77.0.14' };
+    const bigger = { hosts: [...hosts, node4], inventory };
+    for (const h of hosts) expect(names(h, bigger)).toEqual(names(h));
+    expect(names(node4, bigger)).toEqual(['10.77.0.11 node1', '10.77.0.14 node4']);
+  });
+  it('a controlPlaneEndpoint naming a known host adds that name; an unknown name (DNS) adds nothing', () => {
+    const withWorkerEndpoint = { hosts, inventory: { ...inventory, kubernetes: { ...inventory.kubernetes, controlPlaneEndpoint: 'node3:6443' } } };
+    expect(names(hosts[1]!, withWorkerEndpoint)).toEqual(['10.77.0.11 node1', '10.77.0.12 node2', '10.77.0.13 node3']);
+    const dns = { hosts, inventory: { ...inventory, kubernetes: { ...inventory.kubernetes, controlPlaneEndpoint: 'api.example.com:6443' } } };
+    expect(names(hosts[1]!, dns)).toEqual(names(hosts[1]!));
+  });
+});
+
 describe('planAddon', () => {
   const wl = [{ kind: 'daemonset' as const, name: 'kube-flannel-ds', namespace: 'kube-flannel' }];
   it('converged → no changes', () => {
@@ -214,6 +238,12 @@ describe('planAddon', () => {
     const notReady = planAddon(state('manifest_sha=F\napi=ok\nworkload:daemonset/kube-flannel-ds=3 1'), 'F', wl, 'cni');
     expect(notReady.changes).toEqual(['wait for daemonset kube-flannel/kube-flannel-ds to be ready (1/3)']);
     expect(notReady.actions.upload).toBe(false);
+  });
+  it('a DaemonSet with nothing scheduled yet (0 desired, or no status) is not ready', () => {
+    expect(planAddon(state('manifest_sha=F\napi=ok\nworkload:daemonset/kube-flannel-ds=0 0'), 'F', wl, 'cni').changes).toEqual([
+      'wait for daemonset kube-flannel/kube-flannel-ds to be ready (0/0)',
+    ]);
+    expect(planAddon(state('manifest_sha=F\napi=ok\nworkload:daemonset/kube-flannel-ds= '), 'F', wl, 'cni').changes).toHaveLength(1);
   });
 });
 

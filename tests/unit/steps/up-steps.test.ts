@@ -110,7 +110,7 @@ describe('kinstall up steps on fake hosts', () => {
     const files = desiredFiles(inventory, '1.6.20');
     const ok = (name: string): Record<string, string> => ({
       'prepare-host: probe': [
-        `hostname=${name}`, `etc_hostname=${name}`, `hosts_block_sha=${sha256(hostsBlock(ctx))}`, 'swaps_active=0', 'fstab_swap=0',
+        `hostname=${name}`, `etc_hostname=${name}`, `hosts_block_sha=${sha256(hostsBlock(ctx, hosts.find((h) => h.name === name)!))}`, 'swaps_active=0', 'fstab_swap=0',
         `modules_conf_sha=${sha256(renderModulesConf())}`, `sysctl_conf_sha=${sha256(renderSysctlConf())}`, 'module_overlay=present',
         'module_br_netfilter=present', 'sysctl_net.ipv4.ip_forward=1', 'sysctl_net.bridge.bridge-nf-call-iptables=1',
         'sysctl_net.bridge.bridge-nf-call-ip6tables=1', 'selinux=absent', 'firewall=none', 'timesync=present', 'pkg=apt',
@@ -123,7 +123,7 @@ describe('kinstall up steps on fake hosts', () => {
         'pkg=apt', `repo_sha=${sha256(renderRepoFile(inventory, 'apt').content)}`, 'keyring=present', 'kubelet_enabled=yes',
         ...['kubeadm', 'kubelet', 'kubectl'].flatMap((p) => [`installed_${p}=1.28.15-1.1`, `held_${p}=yes`]), 'installed_cri-tools=1.28.0-1.1',
       ].join('\n'),
-      'init: probe': 'admin_conf=yes\napi=ok\nadmin_conf_sha=A\nroot_kubeconfig_sha=A',
+      'init: probe': 'init_done=yes\nadmin_conf=yes\napi=ok\nadmin_conf_sha=A\nroot_kubeconfig_sha=A',
       'join: probe': 'kubelet_conf=yes\npki_ca_crt=yes',
       'cni: probe': `manifest_sha=${sha256(renderFlannelManifest({ inventory }))}\napi=ok\nworkload:daemonset/kube-flannel-ds=3 3`,
       'dashboard: probe': `manifest_sha=${sha256(renderDashboardManifest({ inventory }))}\napi=ok\nworkload:deployment/kubernetes-dashboard=1 1\nworkload:deployment/dashboard-metrics-scraper=1 1`,

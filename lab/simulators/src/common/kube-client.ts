@@ -75,9 +75,21 @@ export interface RequestOptions {
 }
 
 export class KubeClient {
-  constructor(readonly config: ClientConfig) {}
+  /** kubectl --request-timeout (0 = none); requests without their own timeout use it. */
+  constructor(readonly config: ClientConfig, readonly defaultTimeoutMs = 30_000) {}
+
+  /** GET returning the body as text (kubectl get --raw). */
+  raw(path: string): Promise<string> {
+    return this.send('GET', path, {}, (text) => text);
+  }
 
   request<T = any>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+    return this.send(method, path, opts, (text) => {
+      try { return (text ? JSON.parse(text) : undefined) as T; } catch { return undefined as T; }
+    });
+  }
+
+  private send<T>(method: string, path: string, opts: RequestOptions, decode: (text: string) => T): Promise<T> {
     const url = new URL(this.config.server + path);
     const payload = opts.body === undefined ? undefined : Buffer.from(JSON.stringify(opts.body));
     const headers: Record<string, string> = { Accept: 'application/json' };
@@ -89,7 +101,7 @@ export class KubeClient {
     return new Promise((resolve, reject) => {
       const req = request(url, {
         method, headers, ca: this.config.ca, cert: this.config.cert, key: this.config.key,
-        timeout: opts.timeoutMs ?? 30_000,
+        timeout: opts.timeoutMs ?? (this.defaultTimeoutMs || undefined),
       }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -98,7 +110,7 @@ export class KubeClient {
           let json: any;
           try { json = text ? JSON.parse(text) : undefined; } catch { json = undefined; }
           const code = res.statusCode ?? 0;
-          if (code >= 200 && code < 300) resolve(json as T);
+          if (code >= 200 && code < 300) resolve(decode(text));
           else reject(new ApiError(code, json?.kind === 'Status' ? json : undefined, json?.message ?? (text || `HTTP ${code}`)));
         });
       });

@@ -3,9 +3,10 @@ set -eu
 file_sha() { if [ -f "$1" ]; then sha256sum "$1" | cut -d' ' -f1; else echo absent; fi; }
 if command -v apt-get >/dev/null 2>&1; then
   echo "pkg=apt"
+  # A held package reads "hold ok installed", not "install ok installed".
   status=$(dpkg-query -W -f='${Status} ${Version}' containerd 2>/dev/null || true)
   case "$status" in
-    "install ok installed "*) echo "installed=${status#install ok installed }" ;;
+    *" ok installed "*) echo "installed=${status#* ok installed }" ;;
     *) echo "installed=absent" ;;
   esac
   if apt-mark showhold 2>/dev/null | grep -qx containerd; then echo "held=yes"; else echo "held=no"; fi

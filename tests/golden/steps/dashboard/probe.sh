@@ -3,20 +3,32 @@ set -eu
 file_sha() { if [ -f "$1" ]; then sha256sum "$1" | cut -d' ' -f1; else echo absent; fi; }
 echo "manifest_sha=$(file_sha /etc/kubernetes/kinstall/dashboard.yaml)"
 k() { kubectl --kubeconfig /etc/kubernetes/admin.conf --request-timeout=10s "$@"; }
-if [ -f /etc/kubernetes/admin.conf ] && command -v kubectl >/dev/null 2>&1 && k get --raw /readyz >/dev/null 2>&1; then
-  echo "api=ok"
-  # desired and ready replicas; absent when the object does not exist
+# "desired ready" per workload, "absent" when the object does not exist.
+workloads() {
+  :
   if out=$(k -n kubernetes-dashboard get deployment kubernetes-dashboard -o jsonpath='{.spec.replicas} {.status.readyReplicas}' 2>/dev/null); then
     echo "workload:deployment/kubernetes-dashboard=$out"
   else
     echo "workload:deployment/kubernetes-dashboard=absent"
   fi
-  # desired and ready replicas; absent when the object does not exist
   if out=$(k -n kubernetes-dashboard get deployment dashboard-metrics-scraper -o jsonpath='{.spec.replicas} {.status.readyReplicas}' 2>/dev/null); then
     echo "workload:deployment/dashboard-metrics-scraper=$out"
   else
     echo "workload:deployment/dashboard-metrics-scraper=absent"
   fi
+}
+# All applied but pods still starting (e.g. on a node that has just joined): watch for up to
+# 60 s before calling it a change, reading only.
+settled() { echo "$1" | awk -F= '/^workload:/ { split($2, n, " "); if ($2 == "absent" || n[1] + 0 == 0 || n[2] + 0 < n[1] + 0) bad = 1 } END { exit bad }'; }
+if [ -f /etc/kubernetes/admin.conf ] && command -v kubectl >/dev/null 2>&1 && k get --raw /readyz >/dev/null 2>&1; then
+  echo "api=ok"
+  state=$(workloads)
+  deadline=$(( $(date +%s) + 60 ))
+  while ! settled "$state" && ! echo "$state" | grep -q '=absent$' && [ "$(date +%s)" -lt "$deadline" ]; do
+    sleep 2
+    state=$(workloads)
+  done
+  echo "$state"
 else
   echo "api=down"
 fi

@@ -1,11 +1,24 @@
 set -eu
 # init apply (first control plane). The kubeadm config (with this run's bootstrap token and
 # certificate key) was uploaded 0600 to /etc/kubernetes/kinstall/kubeadm-init.yaml; nothing secret is in this script.
-# A previous run stopped after kubeadm wrote its files but before admin.conf: no cluster exists
-# yet, so clearing the half-done state is safe and lets kubeadm's preflight pass.
-kubeadm reset -f
-kubeadm config images pull --config /etc/kubernetes/kinstall/kubeadm-init.yaml
-kubeadm init --config /etc/kubernetes/kinstall/kubeadm-init.yaml --upload-certs
+k() { kubectl --kubeconfig /etc/kubernetes/admin.conf --request-timeout=10s "$@"; }
+# One init at a time: a run cut off (client killed) may leave its kubeadm init running here.
+# Under the lock, look again: that init may have finished meanwhile.
+exec 9>/run/kinstall-init.lock
+flock 9
+if [ -f /etc/kubernetes/kinstall/init-done ] || { [ -f /etc/kubernetes/admin.conf ] && k get --raw /readyz >/dev/null 2>&1 \
+    && k -n kube-public get configmap cluster-info -o name >/dev/null 2>&1; }; then
+  echo "kubeadm init already completed (by an earlier run): not initialising again"
+else
+  # Decided here, under the lock (the probe may have looked while an earlier init still ran):
+  # files of an init that never completed are cleared; no node has joined yet, so this is safe.
+  if [ -f /etc/kubernetes/admin.conf ] || [ -e /etc/kubernetes/manifests/kube-apiserver.yaml ] || [ -e /etc/kubernetes/pki/ca.crt ]; then
+    kubeadm reset -f
+  fi
+  kubeadm config images pull --config /etc/kubernetes/kinstall/kubeadm-init.yaml
+  kubeadm init --config /etc/kubernetes/kinstall/kubeadm-init.yaml --upload-certs
+fi
+touch /etc/kubernetes/kinstall/init-done
 # The API may still be starting (kubelet restarted, or a previous run was cut): wait for it.
 i=0
 until kubectl --kubeconfig /etc/kubernetes/admin.conf get --raw /readyz --request-timeout=10s >/dev/null 2>&1; do

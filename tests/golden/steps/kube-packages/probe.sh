@@ -9,7 +9,7 @@ if command -v apt-get >/dev/null 2>&1; then
   for p in kubeadm kubelet kubectl cri-tools; do
     status=$(dpkg-query -W -f='${Status} ${Version}' "$p" 2>/dev/null || true)
     case "$status" in
-      "install ok installed "*) echo "installed_$p=${status#install ok installed }" ;;
+      *" ok installed "*) echo "installed_$p=${status#* ok installed }" ;;  # held: "hold ok installed"
       *) echo "installed_$p=absent" ;;
     esac
     if echo "$holds" | grep -qx "$p"; then echo "held_$p=yes"; else echo "held_$p=no"; fi

@@ -8,8 +8,6 @@ sed '/^# BEGIN kinstall lab /,/^# END kinstall lab$/d' /etc/hosts > "$tmp"
 cat >> "$tmp" <<'KINSTALL_HOSTS_BLOCK'
 # BEGIN kinstall lab (managed by kinstall; edits inside this block are overwritten)
 10.77.0.11 node1
-10.77.0.12 node2
-10.77.0.13 node3
 # END kinstall lab
 KINSTALL_HOSTS_BLOCK
 chmod 0644 "$tmp"

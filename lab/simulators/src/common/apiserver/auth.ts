@@ -80,8 +80,9 @@ export type AuthResult = { user: UserInfo } | { unauthorized: true };
 /** Client certificate (verified against --client-ca-file by TLS) first, then bearer tokens. */
 export function authenticate(req: IncomingMessage, store: ObjectStore, signer: ServiceAccountSigner): AuthResult {
   const sock = req.socket as TLSSocket;
-  if (sock.authorized) {
-    const cert = sock.getPeerCertificate();
+  const cert = sock.getPeerCertificate?.();
+  // `authorized` without a certificate (a resumed TLS session on Node 18) is not an identity.
+  if (sock.authorized && cert?.subject) {
     const subject = cert.subject as unknown as Record<string, string | string[]>;
     const cn = String(subject.CN ?? '');
     const orgs = subject.O === undefined ? [] : Array.isArray(subject.O) ? subject.O : [subject.O];

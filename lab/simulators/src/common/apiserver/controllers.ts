@@ -80,7 +80,9 @@ export function reconcile(store: ObjectStore, ca: KeyPair | undefined, caPem: st
 
   for (const ds of store.list(T.daemonSets)) {
     const podSpec = ds.spec?.template?.spec ?? {};
-    const eligible = readyNodes.filter((n) => selectorMatches(n, podSpec.nodeSelector) && toleratesTaints(n, podSpec.tolerations));
+    // Like the DaemonSet controller: NotReady nodes get their pods too (it adds not-ready and
+    // unreachable tolerations itself), so a CNI DaemonSet can make its nodes Ready.
+    const eligible = nodes.filter((n) => selectorMatches(n, podSpec.nodeSelector) && toleratesTaints(n, podSpec.tolerations));
     const pods = owned(ds);
     for (const n of eligible) {
       if (!pods.some((p) => p.spec?.nodeName === n.metadata.name)) {
@@ -139,6 +141,8 @@ function signClusterInfo(store: ObjectStore): void {
     const d: Record<string, string> = Object.fromEntries(Object.entries((secret.data ?? {}) as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]));
     Object.assign(d, secret.stringData ?? {});
     if (d['usage-bootstrap-signing'] !== 'true' || !d['token-id'] || !d['token-secret']) continue;
+    // As the real bootstrapsigner: the Secret's name must be bootstrap-token-<token-id>.
+    if (secret.metadata?.name !== `bootstrap-token-${d['token-id']}`) continue;
     if (d.expiration && Date.parse(d.expiration) < Date.now()) continue;
     data[`jws-kubeconfig-${d['token-id']}`] = detachedJws(kubeconfig, d['token-id'], d['token-secret']);
   }

@@ -442,13 +442,16 @@ export async function resetCmd(argv: string[], io: Io): Promise<void> {
   };
   // Deleting the manifests is what stops the static pods: the kubelet sees them disappear.
   removeContents('/etc/kubernetes/manifests');
+  // The apiserver simulator keeps its store in memory and writes it back: stop it (it runs under
+  // the kubelet, so stopping the kubelet's unit stops it) BEFORE deleting its data, or the old
+  // cluster comes back with the next init.
+  if (!process.env.KINSTALL_SIM_ROOT) {
+    try { (await import('node:child_process')).execFileSync('systemctl', ['stop', 'kubelet'], { stdio: 'ignore' }); } catch { /* no kubelet unit */ }
+  }
   removeContents('/var/lib/etcd');
   removeContents(ETCD_SIMULATOR_DIR);
   io.out('[reset] Deleted contents of the etcd data directory: /var/lib/etcd');
   io.out('[reset] Stopping the kubelet service');
-  if (!process.env.KINSTALL_SIM_ROOT) {
-    try { (await import('node:child_process')).execFileSync('systemctl', ['stop', 'kubelet'], { stdio: 'ignore' }); } catch { /* no kubelet unit */ }
-  }
   io.out('[reset] Unmounting mounted directories in "/var/lib/kubelet"');
   const dirs = ['/etc/kubernetes/manifests', '/var/lib/kubelet', '/etc/kubernetes/pki'];
   for (const d of dirs) removeContents(d);

@@ -43,8 +43,8 @@ const gvkString = (group: string, version: string, kind: string) =>
 
 /**
  * Decode a multi-document kubeadm config file the way kubeadm 1.28-1.30 does: known kinds are
- * decoded (unknown fields are klog warnings, exactly as kubeadm's strict.VerifyUnmarshalStrict
- * reports them, not errors), unregistered kubeadm versions (v1beta4 here) are errors, foreign
+ * decoded (unknown fields are errors with the text of kubeadm's strict decoder: stricter than
+ * 1.28, which only warns; see README), unregistered kubeadm versions (v1beta4 here) are errors, foreign
  * documents are ignored with a warning, wrong field types are decode errors.
  */
 export function parseKubeadmConfig(text: string, purpose: 'init' | 'join'): KubeadmConfig {
@@ -82,7 +82,9 @@ export function parseKubeadmConfig(text: string, purpose: 'init' | 'join'): Kube
     }
     const unknown = unknownFields(o, known.spec);
     if (unknown.length > 0) {
-      out.warnings.push(klogWarning('initconfiguration.go:306', `error unmarshaling configuration ${gvkString(group, version, o.kind)}: strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`));
+      // Deliberately stricter than kubeadm 1.28 (which only warns): a typo in a config template
+      // must fail in the lab. The text is the one kubeadm's strict decoder produces.
+      throw new ConfigError(`error unmarshaling configuration ${gvkString(group, version, o.kind)}: strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`);
     }
     out[known.slot] = o;
   }
