@@ -141,6 +141,9 @@ PidFile none
 AllowUsers root
 PermitRootLogin prohibit-password
 AuthorizedKeysFile $MANY_DIR/authorized_keys
+# The key file lives in the checkout, which may sit below a world-writable directory such as /tmp;
+# StrictModes would then refuse it. The file itself is written 0600 by this script.
+StrictModes no
 PubkeyAuthentication yes
 PasswordAuthentication no
 KbdInteractiveAuthentication no

@@ -35,6 +35,10 @@ source_hash() {
     (cd "$repo_root" && find "${paths[@]}" -type f -print0 | sort -z | xargs -0 sha256sum) | sha256sum | cut -d' ' -f1
 }
 
+# gpg starts an agent that outlives this script; stop it on exit so the lab leaves no process.
+stop_gpg_agent() { gpgconf --homedir "$gnupg_home" --kill gpg-agent 2>/dev/null || true; }
+trap stop_gpg_agent EXIT
+
 ensure_key() {
     mkdir -p "$gnupg_home"
     chmod 700 "$gnupg_home"

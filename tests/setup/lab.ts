@@ -21,6 +21,9 @@ function script(name: string): void {
 export default function setup(): () => void {
   const wasUp = fs.existsSync(path.join(labDir, 'lab.json'));
   script('up');
+  // A test that takes the lab down and fails before restoring it must not cascade into every
+  // later file failing with "the lab is not up": later files bring it back themselves.
+  process.env.LAB_AUTO_UP = '1';
   return () => {
     if (!wasUp && process.env.LAB_KEEP !== '1') script('down');
   };
