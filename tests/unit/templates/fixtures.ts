@@ -1,3 +1,4 @@
+import { resolveHosts } from '../../../src/inventory/resolve.js';
 import { inventorySchema, type Inventory } from '../../../src/inventory/schema.js';
 import type { ResolvedHost } from '../../../src/inventory/types.js';
 
@@ -49,23 +50,12 @@ export const inventory132: Inventory = inventorySchema.parse({
 });
 export const containerd132 = '2.0.4';
 
-/** A ResolvedHost for an inventory entry, with the defaults the loader applies. */
+/** A ResolvedHost for an inventory entry, resolved by the loader's own code. */
 export function resolved(inventory: Inventory, name: string): ResolvedHost {
-  const spec = inventory.hosts.find((h) => h.name === name);
-  if (!spec) throw new Error(`fixture has no host ${name}`);
-  return {
-    name: spec.name,
-    address: spec.address,
-    internalAddress: spec.internalAddress ?? spec.address,
-    roles: spec.roles,
-    isControlPlane: spec.roles.includes('control-plane'),
-    isWorker: spec.roles.includes('worker'),
-    setHostname: spec.setHostname ?? true,
-    labels: spec.labels ?? {},
-    ssh: { user: 'root', port: 22, knownHostsFile: '/dev/null', hostKeyPolicy: 'strict', connectTimeoutSeconds: 10 },
-    source: { file: 'fixture.yaml', line: 1, col: 1 },
-    spec,
-  };
+  const ctx = { inventoryFile: '/fixtures/fixture.yaml', homeDir: '/root', env: {} };
+  const host = resolveHosts(inventory, () => ({ line: 1, col: 1 }), ctx).find((h) => h.name === name);
+  if (!host) throw new Error(`fixture has no host ${name}`);
+  return host;
 }
 
 export const token = 'abcdef.0123456789abcdef';
