@@ -39,7 +39,11 @@ async function kinstall(bin: string, dir: string, label: string, args: string[])
   fs.mkdirSync(runDir, { recursive: true });
   const log = path.join(runDir, 'run.log');
   const statsFile = path.join(runDir, 'stats.json');
-  const m = await measure([process.execPath, bin, ...args, '--log', log], { env: { ...env, KINSTALL_STATS_FILE: statsFile }, cwd: runDir, timeoutMs: upTimeoutMs });
+  // One kubeconfig path for every run: a re-run must find the operator's file already current
+  // (a per-run path would count as a change of the kubeconfig step every time).
+  const kubeconfig = path.join(dir, 'lab.kubeconfig');
+  const upArgs = args[0] === 'up' ? ['--kubeconfig', kubeconfig] : [];
+  const m = await measure([process.execPath, bin, ...args, ...upArgs, '--log', log], { env: { ...env, KINSTALL_STATS_FILE: statsFile }, cwd: runDir, timeoutMs: upTimeoutMs });
   fs.writeFileSync(path.join(runDir, 'stdout'), m.stdout);
   fs.writeFileSync(path.join(runDir, 'stderr'), m.stderr);
   const steps = parseUpSummary(m.stdout);
