@@ -10,11 +10,12 @@ on_cp() {
     -o ConnectTimeout=10 "vagrant@$address" "sudo kubectl --kubeconfig /etc/kubernetes/admin.conf $*"
 }
 
+# No --no-headers: the awk filters never match the header line, and this stays portable.
 # Nodes and pods take a while to settle under emulation: poll for up to 5 minutes.
 deadline=$(($(date +%s) + 300))
 while :; do
-  nodes=$(on_cp get nodes --no-headers 2>&1 || true)
-  pods=$(on_cp get pods -A --no-headers 2>&1 || true)
+  nodes=$(on_cp get nodes 2>&1 || true)
+  pods=$(on_cp get pods -A 2>&1 || true)
   ready=$(awk '$2 == "Ready"' <<<"$nodes" | wc -l)
   dashboard=$(awk '$1 == "kubernetes-dashboard" && $2 ~ /^kubernetes-dashboard-/ && $4 == "Running"' <<<"$pods" | wc -l)
   [ "$ready" = "$expected_nodes" ] && [ "$dashboard" -ge 1 ] && break
