@@ -1,3 +1,4 @@
+import { testHost } from '../../helpers/hosts.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { inventorySchema } from '../../../src/inventory/schema.js';
@@ -32,19 +33,7 @@ export function makeInventory(overrides: Record<string, unknown> = {}): Inventor
 }
 
 export function makeHost(name: string, roles: Role[], address = '10.77.0.11', setHostname = true): ResolvedHost {
-  return {
-    name,
-    address,
-    internalAddress: address,
-    roles,
-    isControlPlane: roles.includes('control-plane'),
-    isWorker: roles.includes('worker'),
-    setHostname,
-    labels: {},
-    ssh: { user: 'root', port: 22, knownHostsFile: '/dev/null', hostKeyPolicy: 'strict', connectTimeoutSeconds: 10 },
-    source: { file: 'inv.yaml', line: 1, col: 1 },
-    spec: { name, address, roles },
-  };
+  return testHost(name, roles, address, setHostname);
 }
 
 export const controlPlane = makeHost('cp1', ['control-plane']);

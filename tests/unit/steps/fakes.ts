@@ -1,3 +1,4 @@
+import { testHost } from '../../helpers/hosts.js';
 import type { Inventory } from '../../../src/inventory/schema.js';
 import type { ResolvedHost } from '../../../src/inventory/types.js';
 import { RunLog } from '../../../src/log.js';
@@ -56,19 +57,7 @@ export class FakeRemote implements RemoteHost {
 }
 
 export function fakeHost(name: string, roles: ResolvedHost['roles'], address = `10.0.0.${name.replace(/\D/g, '') || '1'}`): ResolvedHost {
-  return {
-    name,
-    address,
-    internalAddress: address,
-    roles,
-    isControlPlane: roles.includes('control-plane'),
-    isWorker: roles.includes('worker'),
-    setHostname: true,
-    labels: {},
-    ssh: { user: 'root', port: 22, knownHostsFile: '/dev/null', hostKeyPolicy: 'strict', connectTimeoutSeconds: 5 },
-    source: { file: 'inv.yaml', line: 1, col: 1 },
-    spec: { name, address, roles },
-  };
+  return testHost(name, roles, address);
 }
 
 export function fakeInventory(hosts: ResolvedHost[], over: Partial<Inventory> = {}): Inventory {
