@@ -82,16 +82,7 @@ export async function upKilledWhen(inventory: string, when: (log: string) => boo
   }
 }
 
-/** Per-step lines of the summary ("  init  1 changed, 0 unchanged"), keyed by step id. */
-export function summaryByStep(stdout: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const start = stdout.search(/^(finished|dry run finished) in /m);
-  for (const line of stdout.slice(start).split('\n').slice(1)) {
-    const m = /^ {2}(\S+)\s{2,}(.+)$/.exec(line);
-    if (m) out.set(m[1]!, m[2]!);
-  }
-  return out;
-}
+export { summaryByStep } from '../e2e/cluster-checks.js';
 
 /**
  * Metadata and content hash of everything under /etc, /var/lib and /opt (as preflight-healthy

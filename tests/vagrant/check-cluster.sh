@@ -1,7 +1,8 @@
 #!/bin/bash
-# After `kinstall up` on the Vagrant VMs: every node Ready, and the dashboard pod Running, as the
-# control plane's own kubectl sees it. Usage: check-cluster.sh ADDRESS KEY KNOWN_HOSTS NODES
-# (run where ADDRESS is reachable; the host key must be in KNOWN_HOSTS).
+# After `kinstall up` on Vagrant VMs with real Kubernetes (.github/workflows/e2e.yml): every node
+# Ready, and the dashboard pod Running, as the control plane's own kubectl sees it. (The stage on
+# this machine, tests/vagrant/run.sh, checks far more through tests/vagrant/cluster.test.ts.)
+# Usage: check-cluster.sh ADDRESS KEY KNOWN_HOSTS NODES (run where ADDRESS is reachable; the host key must be in KNOWN_HOSTS).
 set -euo pipefail
 address=$1 key=$2 known_hosts=$3 expected_nodes=$4
 fail() { printf '[check] FAIL: %s\n' "$*" >&2; exit 1; }
