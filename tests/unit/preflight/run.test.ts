@@ -7,6 +7,7 @@ import type { CollectedHost } from '../../../src/preflight/types.js';
 import { formatReportJson } from '../../../src/report/json.js';
 import { formatReportTable } from '../../../src/report/table.js';
 import type { ExecResult, RemoteHost } from '../../../src/ssh/types.js';
+import { FakeRemote } from '../../helpers/fake-remote.js';
 import { fixtureFacts, fixtureText, makeHost, makeInventory } from './helpers.js';
 
 const a = makeHost('a', ['control-plane'], '10.77.0.11');
@@ -102,30 +103,19 @@ describe('evaluate', () => {
   });
 });
 
-/** A RemoteHost that answers the facts script with recorded output. */
-function fakeRemote(name: string, answer: () => Promise<ExecResult>): RemoteHost & { scripts: string[] } {
-  const scripts: string[] = [];
-  return {
-    name,
-    address: name,
-    scripts,
-    exec: async (script) => {
-      scripts.push(script);
-      return answer();
-    },
-    upload: async () => undefined,
-    download: async () => undefined,
-    stats: { sessions: 1, commands: 0 },
-    close: async () => undefined,
-  };
+/** A fake host whose every exec answers (or throws) as `answer` says. */
+function fakeRemote(name: string, answer: () => Partial<ExecResult>): FakeRemote {
+  const remote = new FakeRemote(name);
+  remote.responders.push(answer);
+  return remote;
 }
 
 describe('runPreflight with fake hosts', () => {
   it('runs one facts script per host and reports unreachable and sudo-refused hosts with exit 3', async () => {
     const now = Math.floor(Date.now() / 1000);
     const healthy = fixtureText('debian12.txt').replace(/^epoch=\d+$/m, `epoch=${now}`);
-    const ra = fakeRemote('a', async () => ({ stdout: healthy, stderr: '', code: 0 }));
-    const rc = fakeRemote('c', async () => {
+    const ra = fakeRemote('a', () => ({ stdout: healthy, stderr: '', code: 0 }));
+    const rc = fakeRemote('c', () => {
       throw new KinstallError('sudo: wrong password for ops', { exitCode: ExitCode.unreachable, host: 'c', hint: 'check sudoPasswordEnv' });
     });
     const report = await runPreflight({
@@ -135,8 +125,8 @@ describe('runPreflight with fake hosts', () => {
       log: new RunLog(),
       connectFailures: [new KinstallError('connection refused (10.77.0.12:22)', { exitCode: ExitCode.unreachable, host: 'b', hint: 'is sshd running?' })],
     });
-    expect(ra.scripts).toHaveLength(1);
-    expect(ra.scripts[0]).toContain('kv end ok');
+    expect(ra.execs).toHaveLength(1);
+    expect(ra.execs[0]!.script).toContain('kv end ok');
     expect(report.hosts.map((h) => h.name)).toEqual(['a', 'b', 'c']);
     expect(report.hosts[0]!.checks.length).toBeGreaterThan(20);
     expect(report.hosts[1]!.checks).toEqual([{ id: 'reachable', status: 'fail', message: 'connection refused (10.77.0.12:22)', fix: 'is sshd running?' }]);
@@ -145,7 +135,7 @@ describe('runPreflight with fake hosts', () => {
     expect(exitCodeFor(report)).toBe(ExitCode.unreachable);
   });
   it('a truncated facts output is reported, not parsed half-way; onlyHosts limits the audit', async () => {
-    const broken = fakeRemote('a', async () => ({ stdout: 'format=1\nuid=0\n', stderr: 'sh: 12: syntax error', code: 2 }));
+    const broken = fakeRemote('a', () => ({ stdout: 'format=1\nuid=0\n', stderr: 'sh: 12: syntax error', code: 2 }));
     const report = await runPreflight({ inventory: makeInventory(), hosts: [a, b], remotes: new Map([['a', broken]]), log: new RunLog(), onlyHosts: ['a'] });
     expect(report.hosts).toHaveLength(1);
     expect(report.hosts[0]!.checks[0]).toMatchObject({ id: 'reachable', message: expect.stringContaining('facts script failed') });
