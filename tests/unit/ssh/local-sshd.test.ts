@@ -1,4 +1,4 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -9,9 +9,9 @@ import type { ResolvedHost } from '../../../src/inventory/types.js';
 import { RunLog } from '../../../src/log.js';
 import { connectHost, connectHosts } from '../../../src/ssh/connect.js';
 import type { RemoteHost } from '../../../src/ssh/types.js';
+import { freePort, keygen, sshdBinary, startLocalSshd } from '../../helpers/local-sshd.js';
 
 // Integration: our own sshd on 127.0.0.1 (apt package openssh-server), root login with a temp key.
-const sshdBinary = '/usr/sbin/sshd';
 const isRoot = process.getuid?.() === 0;
 
 let dir: string;
@@ -26,61 +26,10 @@ let hostKeyA: string; // "ssh-ed25519 BASE64"
 let clientKey: string;
 let strangerKey: string;
 
-function keygen(file: string): void {
-  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', '', '-f', file]);
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const p = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(p));
-    });
-  });
-}
-
-async function waitForPort(p: number, deadlineMs = 10_000): Promise<void> {
-  const until = Date.now() + deadlineMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(p, '127.0.0.1', () => (s.destroy(), resolve(true)));
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > until) throw new Error(`sshd on port ${p} did not start`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 async function startSshd(p: number, hostKey: string): Promise<void> {
-  const config = path.join(dir, `sshd_config.${p}`);
-  fs.writeFileSync(
-    config,
-    [
-      `Port ${p}`,
-      'ListenAddress 127.0.0.1',
-      `HostKey ${hostKey}`,
-      `AuthorizedKeysFile ${path.join(dir, 'authorized_keys')}`,
-      'PermitRootLogin prohibit-password',
-      'PasswordAuthentication no',
-      'KbdInteractiveAuthentication no',
-      'UsePAM no',
-      'StrictModes no',
-      'AllowTcpForwarding yes',
-      `PidFile ${path.join(dir, `sshd.${p}.pid`)}`,
-      '',
-    ].join('\n'),
-  );
-  fs.mkdirSync('/run/sshd', { recursive: true, mode: 0o755 }); // privilege separation directory
-  const child = spawn(sshdBinary, ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
-  daemons.push(child);
-  await waitForPort(p).catch((e: Error) => {
-    throw new Error(`${e.message}: ${stderr}`);
-  });
+  daemons.push(await startLocalSshd({
+    dir, port: p, hostKey, authorizedKeysFile: path.join(dir, 'authorized_keys'), extraConfig: ['AllowTcpForwarding yes'],
+  }));
 }
 
 function host(over: Partial<ResolvedHost['ssh']> & { port: number }, name = 'local'): ResolvedHost {

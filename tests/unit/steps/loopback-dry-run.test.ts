@@ -1,12 +1,12 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../src/cli/main.js';
 import { checkIds } from '../../../src/preflight/checks.js';
+import { freePort, keygen, sshdBinary, startLocalSshd } from '../../helpers/local-sshd.js';
 
 /**
  * `kinstall up --dry-run` end to end over real SSH to our own sshd on 127.0.0.1 (this machine is
@@ -38,50 +38,19 @@ function snapshot(): string {
   return h.digest('hex');
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const p = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(p));
-    });
-  });
-}
-
 let dir: string;
 let sshd: ChildProcess | undefined;
 let port: number;
 
-describe.skipIf(!isRoot || !fs.existsSync('/usr/sbin/sshd'))('up --dry-run over SSH to 127.0.0.1', () => {
+describe.skipIf(!isRoot || !fs.existsSync(sshdBinary))('up --dry-run over SSH to 127.0.0.1', () => {
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kinstall-up-loop-'));
     port = await freePort();
-    for (const k of ['host_key', 'id_ed25519']) execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', '', '-f', path.join(dir, k)]);
+    for (const k of ['host_key', 'id_ed25519']) keygen(path.join(dir, k));
     fs.copyFileSync(path.join(dir, 'id_ed25519.pub'), path.join(dir, 'authorized_keys'));
     const hostPub = fs.readFileSync(path.join(dir, 'host_key.pub'), 'utf8').trim().split(' ').slice(0, 2).join(' ');
     fs.writeFileSync(path.join(dir, 'known_hosts'), `[127.0.0.1]:${port} ${hostPub}\n`);
-    const config = path.join(dir, 'sshd_config');
-    fs.writeFileSync(
-      config,
-      [
-        `Port ${port}`, 'ListenAddress 127.0.0.1', `HostKey ${path.join(dir, 'host_key')}`,
-        `AuthorizedKeysFile ${path.join(dir, 'authorized_keys')}`, 'PermitRootLogin prohibit-password',
-        'PasswordAuthentication no', 'KbdInteractiveAuthentication no', 'UsePAM no', 'StrictModes no',
-        `PidFile ${path.join(dir, 'sshd.pid')}`, '',
-      ].join('\n'),
-    );
-    fs.mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
-    sshd = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', config], { stdio: 'ignore' });
-    for (let i = 0; i < 200; i++) {
-      const up = await new Promise<boolean>((r) => {
-        const s = net.connect(port, '127.0.0.1', () => (s.destroy(), r(true)));
-        s.once('error', () => r(false));
-      });
-      if (up) return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error('sshd did not start');
+    sshd = await startLocalSshd({ dir, port, hostKey: path.join(dir, 'host_key'), authorizedKeysFile: path.join(dir, 'authorized_keys') });
   });
 
   afterAll(() => {
