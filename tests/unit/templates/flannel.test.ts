@@ -53,7 +53,9 @@ describe('renderFlannelManifest', () => {
     expect(pod.initContainers[0].volumeMounts).toEqual([{ name: 'cni-plugin', mountPath: '/opt/cni/bin' }]);
     expect(pod.initContainers[1].args).toEqual(['-f', '/etc/kube-flannel/cni-conf.json', '/etc/cni/net.d/10-flannel.conflist']);
     expect(pod.containers[0].image).toBe(flannelImage);
-    expect(pod.containers[0].args).toEqual(['--ip-masq', '--kube-subnet-mgr']);
+    expect(pod.containers[0].args).toEqual(['--ip-masq', '--kube-subnet-mgr', '--iface=$(NODE_IP)']);
+    // $(NODE_IP) is the node's InternalIP (kubelet --node-ip = internalAddress), not the default route's NIC.
+    expect(pod.containers[0].env).toContainEqual({ name: 'NODE_IP', valueFrom: { fieldRef: { fieldPath: 'status.hostIP' } } });
     expect(pod.containers[0].securityContext.capabilities.add).toEqual(['NET_ADMIN', 'NET_RAW']);
     // imageRepository (a registry.k8s.io replacement) is not applied to flannel.
     expect(flannelImage).toMatch(/^docker\.io\/flannel\/flannel:v0\.(2[4-9]|[3-9]\d)\./);
