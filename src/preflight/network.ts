@@ -79,6 +79,29 @@ const subnetOverlap: HostCheck = {
   },
 };
 
+/**
+ * kubeadm advertises, and kubelet registers (--node-ip), the host's internalAddress: it must be
+ * one of the host's own addresses. Behind NAT (a cloud floating IP used for SSH) it is not, and
+ * kubeadm init would fail late with "cannot assign requested address".
+ */
+const nodeAddress: HostCheck = {
+  id: 'node-address',
+  title: "The host's internalAddress (else address) is configured on one of its interfaces",
+  run: ({ facts, host }) => {
+    const wanted = host.internalAddress;
+    if (!parseCidr(wanted) || wanted.includes('/')) return skip(`${wanted} is not an IPv4 address`);
+    if (facts.addresses.length === 0) return skip('the host listed no IPv4 addresses (ip -4 addr)');
+    const own = facts.addresses.find((a) => a.cidr.split('/')[0] === wanted);
+    if (own) return pass(`${wanted} is on ${own.dev}`);
+    const has = facts.addresses.filter((a) => a.dev !== 'lo').map((a) => `${a.cidr.split('/')[0]} on ${a.dev}`).join(', ');
+    const key = host.spec.internalAddress !== undefined ? 'internalAddress' : 'address';
+    return fail(
+      `${wanted} (${key}) is not an address of this host (it has ${has || 'only loopback addresses'}): the API server and kubelet can only advertise a local address`,
+      `set internalAddress of host ${host.name} (${host.source.file}:${host.source.line}) to its address on the cluster network`,
+    );
+  },
+};
+
 /** Why curl got no HTTP answer, from its exit code. */
 function curlReason(code: number | undefined): string {
   switch (code) {
@@ -115,4 +138,4 @@ const mirrorReachable: HostCheck = {
   },
 };
 
-export const networkChecks: HostCheck[] = [firewall, ports, subnetOverlap, mirrorReachable];
+export const networkChecks: HostCheck[] = [firewall, ports, nodeAddress, subnetOverlap, mirrorReachable];

@@ -13,7 +13,7 @@ describe('check ids', () => {
         'os-supported', 'privileges', 'cpu', 'memory', 'swap', 'selinux', 'firewall', 'ports', 'sysctl-ip-forward',
         'sysctl-bridge-nf-call-iptables', 'sysctl-bridge-nf-call-ip6tables', 'module-br_netfilter', 'module-overlay', 'cgroups',
         'required-binaries', 'hostname-dns1123', 'time-skew', 'package-lock', 'subnet-overlap', 'unique-hostname', 'unique-mac',
-        'unique-product-uuid', 'containerd-compat', 'version-skew', 'existing-cluster', 'mirror-reachable',
+        'unique-product-uuid', 'containerd-compat', 'version-skew', 'existing-cluster', 'mirror-reachable', 'node-address',
       ].sort(),
     );
   });
@@ -173,6 +173,19 @@ describe('network checks', () => {
     g.listeners.push({ proto: 'udp', address: '0.0.0.0', port: 8472 });
     expect(runCheck('ports', g, worker).status).toBe('fail');
     expect(runCheck('ports', g, worker, makeInventory({ network: { plugin: 'none' } })).status).toBe('pass');
+  });
+  it('node-address: the internalAddress must be one of the host\'s addresses, and the fix names the inventory line', () => {
+    // The Ubuntu fixture is a two-NIC VirtualBox VM: NAT 10.0.2.15 on enp0s3, 192.168.56.21 on enp0s8.
+    expect(runCheck('node-address', ubuntu(), makeHost('u1', ['worker'], '192.168.56.21'))).toMatchObject({ status: 'pass', message: '192.168.56.21 is on enp0s8' });
+    const floating = makeHost('u1', ['worker'], '203.0.113.7');
+    const r = runCheck('node-address', ubuntu(), floating);
+    expect(r.status).toBe('fail');
+    expect(r.message).toBe('203.0.113.7 (address) is not an address of this host (it has 10.0.2.15 on enp0s3, 192.168.56.21 on enp0s8): the API server and kubelet can only advertise a local address');
+    expect(r.fix).toBe(`set internalAddress of host u1 (${floating.source.file}:${floating.source.line}) to its address on the cluster network`);
+    const noAddresses = ubuntu();
+    noAddresses.addresses = [];
+    expect(runCheck('node-address', noAddresses, floating).status).toBe('skip');
+    expect(runCheck('node-address', ubuntu(), makeHost('u1', ['worker'], 'node1.example.com')).status).toBe('skip');
   });
   it('subnet-overlap: a host route inside the service subnet fails; CNI routes are ignored', () => {
     expect(runCheck('subnet-overlap', ubuntu()).status).toBe('pass');

@@ -9,8 +9,8 @@ import { fixScript, formatPlan, planFixes } from '../../../src/preflight/fix.js'
 import { evaluate } from '../../../src/preflight/run.js';
 import { fixtureFacts, makeHost, makeInventory } from './helpers.js';
 
-const rockyHost = makeHost('r1', ['control-plane', 'worker'], '10.0.0.5');
-const ubuntuHost = makeHost('u1', ['worker'], '10.0.0.6');
+const rockyHost = makeHost('r1', ['control-plane', 'worker'], '192.168.122.31'); // the fixtures' own addresses
+const ubuntuHost = makeHost('u1', ['worker'], '192.168.56.21');
 
 function plansFor(inventory = makeInventory()) {
   const collected = [
