@@ -61,7 +61,7 @@ set_port-6443() {
   in_host <<'SH'
 set -eu
 systemd-run --quiet --collect --unit=klab-fault-port-6443 socat TCP-LISTEN:6443,reuseaddr,fork EXEC:/bin/true
-t=0; until ss -ltnH 'sport = :6443' | grep -q .; do t=$((t+1)); [ $t -lt 50 ]; sleep 0.1; done
+t=0; until [ -n "$(ss -ltnH 'sport = :6443')" ]; do t=$((t+1)); [ $t -lt 50 ]; sleep 0.1; done
 SH
 }
 clear_port-6443() { echo 'systemctl stop klab-fault-port-6443; systemctl reset-failed klab-fault-port-6443 2>/dev/null || true' | in_host; }

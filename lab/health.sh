@@ -7,7 +7,8 @@ set -euo pipefail
 bad=0
 # Without the lab's own address on this machine, a connect could reach an egress proxy that
 # accepts anything; only a local address makes "connected" mean "our server listens".
-ip -o addr show dev "$LAB_VETH" 2>/dev/null | grep -q "inet $LAB_GW_IP/" || die "the lab is down: $LAB_GW_IP is not on $LAB_VETH"
+# (No `| grep -q` under pipefail: grep quitting early can kill ip with SIGPIPE and fail the check.)
+[[ $(ip -o -4 addr show dev "$LAB_VETH" 2>/dev/null) == *"inet $LAB_GW_IP/"* ]] || die "the lab is down: $LAB_GW_IP is not on $LAB_VETH"
 for port in "$LAB_PROXY_PORT" "$LAB_REPO_PORT" "$LAB_REGISTRY_PORT"; do
   (exec 3<>"/dev/tcp/$LAB_GW_IP/$port") 2>/dev/null || { log "nothing listens on $LAB_GW_IP:$port"; bad=1; }
 done

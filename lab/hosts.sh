@@ -4,7 +4,7 @@
 CGROUP_V1_CONTROLLERS="cpu cpuacct cpuset memory devices freezer blkio pids"
 
 network_up() {
-  if ! ip netns list | grep -qw "^$LAB_NETNS"; then
+  if [ ! -e "/run/netns/$LAB_NETNS" ]; then
     ip netns add "$LAB_NETNS"
     ip -n "$LAB_NETNS" link set lo up
     ip -n "$LAB_NETNS" link add br0 type bridge
@@ -20,7 +20,7 @@ network_up() {
     ip -n "$LAB_NETNS" link set uplink up
     ip -n "$LAB_NETNS" route add default via "$LAB_GW_IP"
   fi
-  ip route show "$LAB_HOST_NET" | grep -q . || ip route add "$LAB_HOST_NET" via "$LAB_UPLINK_IP"
+  [ -n "$(ip route show "$LAB_HOST_NET")" ] || ip route add "$LAB_HOST_NET" via "$LAB_UPLINK_IP"
 }
 
 # A writable cgroup v1 subtree per host (the machine is cgroup v1/hybrid; see klab-preinit).

@@ -96,7 +96,7 @@ EOF
     ip -n "$MANY_NETNS" addr add "$MANY_UPLINK_IP/30" dev uplink
     ip -n "$MANY_NETNS" link set uplink up
   fi
-  ip route show "$MANY_NET" | grep -q . || ip route add "$MANY_NET" via "$MANY_UPLINK_IP"
+  [ -n "$(ip route show "$MANY_NET")" ] || ip route add "$MANY_NET" via "$MANY_UPLINK_IP"
 }
 
 # Namespaces and links for the given host indices, batched: one ip process per step, not per host.
@@ -368,7 +368,7 @@ many_down() {
   ip netns del "$MANY_NETNS" 2>/dev/null || true
   # The per-host sysfs mount points are plain directories here (their mounts live in the hosts'
   # private namespaces); never rm -r through a mount that leaked anyway.
-  if mounted_under "$MANY_DIR/" | grep -q .; then check_clean; die "mounts left under $MANY_DIR"; fi
+  if [ -n "$(mounted_under "$MANY_DIR/")" ]; then check_clean; die "mounts left under $MANY_DIR"; fi
   rm -rf "$MANY_RUN" "$MANY_DIR/inventory.yaml" "$MANY_DIR/hosts.json" "$MANY_KNOWN_HOSTS" \
     "$MANY_DIR/sshd_config" "$MANY_DIR/authorized_keys"
   check_clean || die "many hosts down: leftovers above"

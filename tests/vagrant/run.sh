@@ -100,7 +100,7 @@ cleanup() {
   end_phase
   left=$(pgrep -f "$VAG_WORK/" || true)
   [ -z "$left" ] || { log "LEFTOVER processes: $left"; status=1; }
-  ip netns list | grep -qw "$NS" && { log "LEFTOVER netns $NS"; status=1; }
+  [ -e "/run/netns/$NS" ] && { log "LEFTOVER netns $NS"; status=1; }
   [ "$status" = 0 ] && log "PASS (timings in $TIMES)" || log "FAIL ($status; logs in $OUT)"
   exit "$status"
 }
@@ -108,7 +108,7 @@ cleanup() {
 made_netns='' made_route='' started_lab=''
 if [ "${1:-}" = down ]; then # the teardown of a run kept with KINSTALL_VAGRANT_KEEP=1
   KINSTALL_VAGRANT_KEEP=0
-  ip netns list | grep -qw "$NS" && made_netns=1
+  [ -e "/run/netns/$NS" ] && made_netns=1
   [ -n "$(ip route show "$KINSTALL_NET.0/24")" ] && made_route=1
   mkdir -p "$OUT"; trap cleanup EXIT; exit 0
 fi
@@ -128,7 +128,7 @@ phase 'lab servers'
 # A TCP connect alone proves nothing: on some machines (this CI's among them) an egress proxy
 # accepts connections to any address. The lab is up when its address is on this machine and its
 # health check passes.
-lab_up() { ip -o addr show | grep -q "inet $LAB_SERVER/" && "$VAG_REPO_ROOT/lab/health.sh" 2>/dev/null; }
+lab_up() { [[ $(ip -o -4 addr show) == *"inet $LAB_SERVER/"* ]] && "$VAG_REPO_ROOT/lab/health.sh" 2>/dev/null; }
 if ! lab_up; then
   log "the lab's servers are not up: starting the lab (npm run lab:up); this stage stops it again"
   LAB_HOSTS=${LAB_HOSTS:-1} "$VAG_REPO_ROOT/lab/up.sh"
@@ -137,11 +137,11 @@ if ! lab_up; then
 fi
 
 phase 'namespace + libvirtd'
-ip netns list | grep -qw "$NS" && die "network namespace $NS exists: another run is active, or run: ip netns del $NS"
+[ -e "/run/netns/$NS" ] && die "network namespace $NS exists: another run is active, or run: ip netns del $NS"
 pgrep -x libvirtd >/dev/null && die "a libvirtd is already running; this stage starts its own inside netns $NS"
 # Never share addresses with anything else on the machine: a second link in the same subnet
 # would capture the other's routes.
-ip -br addr | grep -q " ${VETH_NET_HOST%.*}\." && die "${VETH_NET_HOST%.*}.0/30 is already in use on this machine"
+[[ $(ip -br addr) == *" ${VETH_NET_HOST%.*}."* ]] && die "${VETH_NET_HOST%.*}.0/30 is already in use on this machine"
 [ -z "$(ip route show "$KINSTALL_NET.0/24")" ] || die "a route to $KINSTALL_NET.0/24 exists already on this machine"
 made_netns=1
 ip netns add "$NS"

@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { stringify as toYaml } from 'yaml';
-import { ApiError, KubeClient, loadKubeconfig } from './common/kube-client.js';
+import { ApiError, KubeClient } from './common/kube-client.js';
+import { readKubeconfig } from './common/kubeconfig.js';
 import {
   KubectlError, apiVersionOf, kindForResource, kindRef, mapKind, parseManifests, resourcePath,
   resourceRef, validationError, type KindInfo, type SourcedObject,
@@ -50,7 +51,7 @@ function kubeconfigPath(a: Args): string {
 
 function connect(a: Args): { client: KubeClient; namespace: string } {
   let cfg;
-  try { cfg = loadKubeconfig(kubeconfigPath(a)); } catch (e) {
+  try { cfg = readKubeconfig(kubeconfigPath(a)); } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT' || /ENOENT/.test(String((e as Error).message))) {
       throw new KubectlError('The connection to the server localhost:8080 was refused - did you specify the right host or port?');
     }
@@ -65,8 +66,8 @@ function connect(a: Args): { client: KubeClient; namespace: string } {
 /** Turns an API failure into kubectl's "Error from server (Reason): ..." line. */
 function serverError(e: unknown, context = ''): KubectlError {
   if (e instanceof ApiError) {
-    const reason = e.reason || (e.code === 401 ? 'Unauthorized' : e.code === 403 ? 'Forbidden' : 'InternalError');
-    if (e.code === 401) return new KubectlError('error: You must be logged in to the server (Unauthorized)');
+    const reason = e.reason || (e.status === 401 ? 'Unauthorized' : e.status === 403 ? 'Forbidden' : 'InternalError');
+    if (e.status === 401) return new KubectlError('error: You must be logged in to the server (Unauthorized)');
     return new KubectlError(`Error from server (${reason}): ${context}${e.message}`);
   }
   const err = e as NodeJS.ErrnoException;
@@ -104,7 +105,7 @@ async function apply(a: Args): Promise<void> {
     const name = o.obj.metadata.name;
     let existing: any = null;
     try { existing = await client.get(resourcePath(k, ns, name)); } catch (e) {
-      if (!(e instanceof ApiError && e.code === 404)) throw serverError(e);
+      if (!(e instanceof ApiError && e.status === 404)) throw serverError(e);
     }
     try {
       if (!existing) {
@@ -135,7 +136,7 @@ async function del(a: Args): Promise<void> {
       await client.delete(resourcePath(k, ns, o.obj.metadata.name));
       console.log(`${kindRef(k)} "${o.obj.metadata.name}" deleted`);
     } catch (e) {
-      if (e instanceof ApiError && e.code === 404 && flag(a, 'ignore-not-found')) continue;
+      if (e instanceof ApiError && e.status === 404 && flag(a, 'ignore-not-found')) continue;
       failed = serverError(e, `error when deleting "${o.source}": `);
       console.error(failed.message);
     }
@@ -157,7 +158,7 @@ async function deleteByName(a: Args, client: KubeClient, namespace: string): Pro
       await client.delete(resourcePath(k, ns, name));
       console.log(`${kindRef(k)} "${name}" deleted`);
     } catch (e) {
-      if (e instanceof ApiError && e.code === 404 && flag(a, 'ignore-not-found')) continue;
+      if (e instanceof ApiError && e.status === 404 && flag(a, 'ignore-not-found')) continue;
       console.error(serverError(e).message);
       failed = true;
     }

@@ -8,7 +8,8 @@ import { cpus, hostname, networkInterfaces, release, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { CriClient, CriError, DEFAULT_CRI_ENDPOINT } from './common/cri.js';
-import { KubeClient, loadKubeconfig } from './common/kube-client.js';
+import { ApiError, KubeClient } from './common/kube-client.js';
+import { readKubeconfig } from './common/kubeconfig.js';
 import {
   KubeletFatal, cgroupDriverError, containerdCgroupDriver, parseKubeletConfig, parseKubeletFlags,
   parseTaint, readyCondition, swapError, type KubeletConfig, type KubeletFlags,
@@ -155,7 +156,7 @@ class Kubelet {
     const path = this.flags.kubeconfig;
     // kubeadm join does the TLS bootstrap in this design: wait for kubelet.conf to appear.
     if (!path || !existsSync(path)) return null;
-    try { return new KubeClient(loadKubeconfig(path)); } catch (e) {
+    try { return new KubeClient(readKubeconfig(path)); } catch (e) {
       log(`invalid kubeconfig ${path}: ${(e as Error).message}`);
       return null;
     }
@@ -276,7 +277,7 @@ class Kubelet {
         spec: { ...pod.manifest.spec, nodeName: this.nodeName },
         status,
       };
-      try { await client.create(path, mirror); } catch (e: any) { if (e?.code !== 409) throw e; }
+      try { await client.create(path, mirror); } catch (e) { if (!(e instanceof ApiError && e.status === 409)) throw e; }
       await client.mergePatch(`${path}/${name}/status`, { status }).catch(() => client.mergePatch(`${path}/${name}`, { status }));
     }
   }

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiClient } from '../../../lab/simulators/src/common/api-client.js';
+import { KubeClient } from '../../../lab/simulators/src/common/kube-client.js';
 import { parseApiserverFlags } from '../../../lab/simulators/src/common/apiserver/flags.js';
 import { matchesFieldSelector, matchesLabelSelector, mergePatch } from '../../../lab/simulators/src/common/apiserver/patch.js';
 import { parseResourcePath, startApiServer, type RunningApiServer } from '../../../lab/simulators/src/common/apiserver/server.js';
@@ -37,8 +37,8 @@ describe('apiserver simulator over HTTPS', () => {
   let dir: string;
   let ca: KeyPair;
   let server: RunningApiServer;
-  let admin: ApiClient;
-  let anon: ApiClient;
+  let admin: KubeClient;
+  let anon: KubeClient;
   let base: string;
   const sa = newServiceAccountKeys();
 
@@ -53,8 +53,8 @@ describe('apiserver simulator over HTTPS', () => {
     });
     base = `https://127.0.0.1:${server.port}`;
     const adminCert = issueCert(ca, { cn: 'kubernetes-admin', orgs: ['system:masters'], usage: 'client' });
-    admin = new ApiClient({ server: base, caPem: ca.certPem, clientCertPem: adminCert.certPem, clientKeyPem: adminCert.keyPem });
-    anon = new ApiClient({ server: base, caPem: ca.certPem });
+    admin = new KubeClient({ server: base, caPem: ca.certPem, clientCertPem: adminCert.certPem, clientKeyPem: adminCert.keyPem });
+    anon = new KubeClient({ server: base, caPem: ca.certPem });
   }, 30_000);
   afterAll(async () => { await server?.close(); fs.rmSync(dir, { recursive: true, force: true }); });
 
@@ -117,9 +117,9 @@ describe('apiserver simulator over HTTPS', () => {
   it('client certificates from another CA are not trusted; bad tokens are 401', async () => {
     const other = createCa('other');
     const cert = issueCert(other, { cn: 'kubernetes-admin', orgs: ['system:masters'], usage: 'client' });
-    const foreign = new ApiClient({ server: base, caPem: ca.certPem, clientCertPem: cert.certPem, clientKeyPem: cert.keyPem });
+    const foreign = new KubeClient({ server: base, caPem: ca.certPem, clientCertPem: cert.certPem, clientKeyPem: cert.keyPem });
     expect((await foreign.request('GET', '/api/v1/namespaces/kube-system/secrets')).status).toBe(401);
-    const badToken = new ApiClient({ server: base, caPem: ca.certPem, token: 'abcdef.0123456789abcdef' });
+    const badToken = new KubeClient({ server: base, caPem: ca.certPem, token: 'abcdef.0123456789abcdef' });
     const res = await badToken.request('GET', '/api/v1/namespaces');
     expect(res.status).toBe(401);
     expect(res.body.reason).toBe('Unauthorized');
@@ -136,8 +136,8 @@ describe('apiserver simulator over HTTPS', () => {
     await admin.must('POST', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', { metadata: { name: 'kubeadm:kubelet-bootstrap' },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:node-bootstrapper' },
       subjects: [{ kind: 'Group', name: 'system:bootstrappers:kubeadm:default-node-token' }] });
-    const boot = new ApiClient({ server: base, caPem: ca.certPem, token: 'abcdef.0123456789abcdef' });
-    const expired = new ApiClient({ server: base, caPem: ca.certPem, token: 'expird.0123456789abcdef' });
+    const boot = new KubeClient({ server: base, caPem: ca.certPem, token: 'abcdef.0123456789abcdef' });
+    const expired = new KubeClient({ server: base, caPem: ca.certPem, token: 'expird.0123456789abcdef' });
     expect((await expired.request('GET', '/apis/certificates.k8s.io/v1/certificatesigningrequests')).status).toBe(401);
     const forbidden = await boot.request('GET', '/api/v1/namespaces/kube-system/secrets');
     expect(forbidden.status).toBe(403);
@@ -167,7 +167,7 @@ describe('apiserver simulator over HTTPS', () => {
     expect(tooShort.status).toBe(422);
     const tr = await admin.must('POST', '/api/v1/namespaces/kube-system/serviceaccounts/admin-user/token', { kind: 'TokenRequest', apiVersion: 'authentication.k8s.io/v1', spec: { expirationSeconds: 3600 } });
     expect(tr.status.token.split('.')).toHaveLength(3);
-    const user = new ApiClient({ server: base, caPem: ca.certPem, token: tr.status.token });
+    const user = new KubeClient({ server: base, caPem: ca.certPem, token: tr.status.token });
     const before = await user.request('GET', '/api/v1/nodes');
     expect(before.status).toBe(403);
     expect(before.body.message).toContain('system:serviceaccount:kube-system:admin-user');
@@ -203,7 +203,7 @@ describe('apiserver simulator over HTTPS', () => {
       serviceAccount: { issuer: 'x', verifyKeyPems: [] }, storageDir: path.join(dir, 'etcd-strict'), gitVersion: 'v1.28.15', anonymousAuth: false,
     });
     try {
-      const res = await new ApiClient({ server: `https://127.0.0.1:${strict.port}`, caPem: ca.certPem }).request('GET', '/healthz');
+      const res = await new KubeClient({ server: `https://127.0.0.1:${strict.port}`, caPem: ca.certPem }).request('GET', '/healthz');
       expect(res.status).toBe(401);
     } finally {
       await strict.close();

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiClient } from '../../../lab/simulators/src/common/api-client.js';
+import { KubeClient } from '../../../lab/simulators/src/common/kube-client.js';
 import { startApiServer, type RunningApiServer } from '../../../lab/simulators/src/common/apiserver/server.js';
 import { readKubeconfig } from '../../../lab/simulators/src/common/kubeconfig.js';
 import { runKubeadm } from '../../../lab/simulators/src/kubeadm.js';
@@ -55,7 +55,7 @@ async function actAsKubelet(root: string, nodeName: string): Promise<RunningApiS
   });
   const kubeletConf = path.join(root, 'etc/kubernetes/kubelet.conf');
   await waitFor(() => fs.existsSync(kubeletConf), 10_000);
-  const kubelet = new ApiClient(readKubeconfig(kubeletConf));
+  const kubelet = new KubeClient(readKubeconfig(kubeletConf));
   await kubelet.must('POST', '/api/v1/nodes', { metadata: { name: nodeName, labels: { 'kubernetes.io/hostname': nodeName, 'kubernetes.io/os': 'linux' } },
     status: { conditions: [{ type: 'Ready', status: 'True' }] } });
   return server;
@@ -130,7 +130,7 @@ apiServer: {timeoutForControlPlane: ${timeout}}
     joinLine = m![0];
     certKey = /--certificate-key ([0-9a-f]{64})/.exec(res.text)![1]!;
 
-    const admin = new ApiClient(readKubeconfig(path.join(roots.cp!, 'etc/kubernetes/admin.conf')));
+    const admin = new KubeClient(readKubeconfig(path.join(roots.cp!, 'etc/kubernetes/admin.conf')));
     const node = await admin.get('/api/v1/nodes/cp1');
     expect(node.spec.taints).toEqual([{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }]);
     expect(node.metadata.labels).toHaveProperty('node-role.kubernetes.io/control-plane', '');
@@ -160,7 +160,7 @@ apiServer: {timeoutForControlPlane: ${timeout}}
     expect(cert.verify(new crypto.X509Certificate(fs.readFileSync(path.join(roots.cp!, 'etc/kubernetes/pki/ca.crt'), 'utf8')).publicKey)).toBe(true);
     expect(YAML.parse(fs.readFileSync(path.join(roots.worker!, 'var/lib/kubelet/config.yaml'), 'utf8')).kind).toBe('KubeletConfiguration');
     // The kubelet credentials work against the apiserver.
-    expect((await new ApiClient(kc).request('GET', '/api/v1/nodes')).status).toBe(200);
+    expect((await new KubeClient(kc).request('GET', '/api/v1/nodes')).status).toBe(200);
   }, 60_000);
 
   it('a wrong CA hash fails discovery with kubeadm\'s message', async () => {

@@ -1,131 +1,105 @@
-// A minimal Kubernetes REST client for the kubelet and kubectl simulators: reads a kubeconfig
-// (current context, inline or file credentials) and talks HTTPS with the CA verified, like
-// client-go. No fallback to insecure TLS: a wrong CA must fail like it does for the real tools.
-import { readFileSync } from 'node:fs';
-import { request } from 'node:https';
-import { dirname, isAbsolute, join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+// The simulators' one Kubernetes REST client (kubeadm, kubelet, kubectl): HTTPS with the
+// kubeconfig's CA verified, like client-go. No fallback to insecure TLS: a wrong CA must fail like
+// it does for the real tools (kubeadm's discovery, which cannot know the CA yet, does its own GET).
+import { request as httpsRequest } from 'node:https';
+import type { ApiEndpoint } from './kubeconfig.js';
 
-export interface ClientConfig {
-  server: string;
-  ca: Buffer;
-  cert?: Buffer;
-  key?: Buffer;
-  token?: string;
-}
+/** A Kubernetes REST response: status code and body (parsed JSON, else the raw text; undefined when empty). */
+export interface ApiResponse<T = any> { status: number; body: T }
 
-type Kubeconfig = {
-  'current-context'?: string;
-  clusters?: Array<{ name: string; cluster?: Record<string, string> }>;
-  users?: Array<{ name: string; user?: Record<string, string> }>;
-  contexts?: Array<{ name: string; context?: { cluster?: string; user?: string; namespace?: string } }>;
-};
-
-export class KubeconfigError extends Error {}
-
-function fileOrData(base: string, entry: Record<string, string>, key: string): Buffer | undefined {
-  const data = entry[`${key}-data`];
-  if (data) return Buffer.from(data, 'base64');
-  const file = entry[key];
-  if (file) return readFileSync(isAbsolute(file) ? file : join(base, file));
-  return undefined;
-}
-
-/** Resolves the kubeconfig's current context into what a client needs. */
-export function loadKubeconfig(path: string): ClientConfig & { namespace?: string } {
-  let doc: Kubeconfig;
-  try {
-    doc = parseYaml(readFileSync(path, 'utf8')) as Kubeconfig;
-  } catch (e) {
-    throw new KubeconfigError(`error loading config file "${path}": ${(e as Error).message}`);
-  }
-  const ctxName = doc?.['current-context'];
-  if (!ctxName) throw new KubeconfigError(`invalid configuration: no configuration has been provided, try setting KUBERNETES_MASTER environment variable`);
-  const ctx = doc.contexts?.find((c) => c.name === ctxName)?.context;
-  if (!ctx) throw new KubeconfigError(`error: context "${ctxName}" does not exist`);
-  const cluster = doc.clusters?.find((c) => c.name === ctx.cluster)?.cluster;
-  if (!cluster?.server) throw new KubeconfigError(`invalid configuration: cluster "${ctx.cluster}" has no server defined`);
-  const user = doc.users?.find((u) => u.name === ctx.user)?.user ?? {};
-  const base = dirname(path);
-  const ca = fileOrData(base, cluster, 'certificate-authority');
-  if (!ca) throw new KubeconfigError(`cluster "${ctx.cluster}" has no certificate-authority: the simulators always verify TLS`);
-  return {
-    server: cluster.server.replace(/\/+$/, ''),
-    ca,
-    cert: fileOrData(base, user, 'client-certificate'),
-    key: fileOrData(base, user, 'client-key'),
-    token: user.token,
-    namespace: ctx.namespace,
-  };
-}
-
-/** A non-2xx answer; `status` is the API's Status object when the server sent one. */
+/** A non-2xx answer; `body` is what the server sent (a Status object from a Kubernetes API). */
 export class ApiError extends Error {
-  constructor(readonly code: number, readonly status: Record<string, any> | undefined, message: string) {
-    super(message);
+  constructor(readonly status: number, readonly body: any) {
+    super(typeof body?.message === 'string' ? body.message
+      : typeof body === 'string' && body ? body : `HTTP ${status}`);
     this.name = 'ApiError';
   }
-  get reason(): string { return String(this.status?.reason ?? ''); }
+
+  /** The Status object's machine-readable reason ('' when the server sent none). */
+  get reason(): string {
+    return this.body?.kind === 'Status' && this.body.reason ? String(this.body.reason) : '';
+  }
 }
 
-export interface RequestOptions {
-  body?: unknown;
-  contentType?: string;
-  timeoutMs?: number;
-}
+type Named = { metadata: { name: string; [k: string]: any }; [k: string]: any };
+
+const ok = (status: number) => status >= 200 && status < 300;
 
 export class KubeClient {
-  /** kubectl --request-timeout (0 = none); requests without their own timeout use it. */
-  constructor(readonly config: ClientConfig, readonly defaultTimeoutMs = 30_000) {}
+  private readonly base: string;
 
-  /** GET returning the body as text (kubectl get --raw). */
-  raw(path: string): Promise<string> {
-    return this.send('GET', path, {}, (text) => text);
+  /** defaultTimeoutMs bounds every request (0 = none, like kubectl --request-timeout=0). */
+  constructor(readonly config: ApiEndpoint, readonly defaultTimeoutMs = 30_000) {
+    if (!config.caPem) throw new Error(`no certificate authority for ${config.server}: the simulators always verify TLS`);
+    this.base = config.server.replace(/\/+$/, '');
   }
 
-  request<T = any>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
-    return this.send(method, path, opts, (text) => {
-      try { return (text ? JSON.parse(text) : undefined) as T; } catch { return undefined as T; }
-    });
+  /** One round trip; any HTTP status resolves (callers that branch on 409 and friends use this). */
+  request<T = any>(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<ApiResponse<T>> {
+    return this.send(method, path, body, contentType).then(({ status, text }) => ({ status, body: decode(text) as T }));
   }
 
-  private send<T>(method: string, path: string, opts: RequestOptions, decode: (text: string) => T): Promise<T> {
-    const url = new URL(this.config.server + path);
-    const payload = opts.body === undefined ? undefined : Buffer.from(JSON.stringify(opts.body));
+  /** Like request, but non-2xx answers throw ApiError; resolves to the body. */
+  async must<T = any>(method: string, path: string, body?: unknown, contentType?: string): Promise<T> {
+    const res = await this.request<T>(method, path, body, contentType);
+    if (!ok(res.status)) throw new ApiError(res.status, res.body);
+    return res.body;
+  }
+
+  /** GET returning the body as text, unparsed (kubectl get --raw). */
+  async raw(path: string): Promise<string> {
+    const { status, text } = await this.send('GET', path);
+    if (!ok(status)) throw new ApiError(status, decode(text));
+    return text;
+  }
+
+  get<T = any>(path: string): Promise<T> { return this.must<T>('GET', path); }
+  create<T = any>(path: string, body: unknown): Promise<T> { return this.must<T>('POST', path, body); }
+  replace<T = any>(path: string, body: unknown): Promise<T> { return this.must<T>('PUT', path, body); }
+  mergePatch<T = any>(path: string, body: unknown): Promise<T> { return this.must<T>('PATCH', path, body, 'application/merge-patch+json'); }
+  delete<T = any>(path: string): Promise<T> { return this.must<T>('DELETE', path); }
+
+  /** Create, or replace when it exists (kubeadm's CreateOrUpdate helpers behave this way). */
+  async apply<T = any>(collectionPath: string, obj: Named): Promise<T> {
+    const res = await this.request<T>('POST', collectionPath, obj);
+    if (res.status === 409) return this.replace<T>(`${collectionPath}/${obj.metadata.name}`, obj);
+    if (!ok(res.status)) throw new ApiError(res.status, res.body);
+    return res.body;
+  }
+
+  private send(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<{ status: number; text: string }> {
+    const url = new URL(this.base + path);
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     const headers: Record<string, string> = { Accept: 'application/json' };
     if (payload) {
-      headers['Content-Type'] = opts.contentType ?? 'application/json';
+      headers['Content-Type'] = contentType;
       headers['Content-Length'] = String(payload.length);
     }
     if (this.config.token) headers.Authorization = `Bearer ${this.config.token}`;
+    const { caPem, clientCertPem, clientKeyPem } = this.config;
     return new Promise((resolve, reject) => {
-      const req = request(url, {
-        method, headers, ca: this.config.ca, cert: this.config.cert, key: this.config.key,
-        timeout: opts.timeoutMs ?? (this.defaultTimeoutMs || undefined),
+      const req = httpsRequest(url, {
+        method, headers, ca: caPem, cert: clientCertPem, key: clientKeyPem,
+        // Explicit, so NODE_TLS_REJECT_UNAUTHORIZED=0 in the environment cannot switch verification off.
+        rejectUnauthorized: true,
+        timeout: this.defaultTimeoutMs || undefined,
       }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let json: any;
-          try { json = text ? JSON.parse(text) : undefined; } catch { json = undefined; }
-          const code = res.statusCode ?? 0;
-          if (code >= 200 && code < 300) resolve(decode(text));
-          else reject(new ApiError(code, json?.kind === 'Status' ? json : undefined, json?.message ?? (text || `HTTP ${code}`)));
-        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
       });
+      // client-go's wording, which the lab's callers and the real tools' users recognise.
       req.on('timeout', () => req.destroy(new Error(`Get "${url.href}": context deadline exceeded`)));
       req.on('error', reject);
       if (payload) req.write(payload);
       req.end();
     });
   }
+}
 
-  get<T = any>(path: string): Promise<T> { return this.request('GET', path); }
-  create<T = any>(path: string, body: unknown): Promise<T> { return this.request('POST', path, { body }); }
-  replace<T = any>(path: string, body: unknown): Promise<T> { return this.request('PUT', path, { body }); }
-  mergePatch<T = any>(path: string, body: unknown): Promise<T> {
-    return this.request('PATCH', path, { body, contentType: 'application/merge-patch+json' });
-  }
-  delete<T = any>(path: string): Promise<T> { return this.request('DELETE', path); }
+/** JSON when it parses; plain-text endpoints (/healthz, /livez) keep their text. */
+function decode(text: string): any {
+  if (!text) return undefined;
+  try { return JSON.parse(text); } catch { return text; }
 }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { ApiClient, ApiError } from '../api-client.js';
+import { ApiError, KubeClient } from '../kube-client.js';
 import { buildKubeconfig } from '../kubeconfig.js';
 import { serviceIP, parseCidr, type Obj } from './config.js';
 import type { Io } from './output.js';
@@ -23,13 +23,13 @@ const binding = (kind: 'ClusterRoleBinding' | 'RoleBinding', name: string, roleK
 });
 
 /** 1.29+: admin.conf's group kubeadm:cluster-admins is bound to cluster-admin (created with super-admin.conf). */
-export async function ensureClusterAdminsBinding(api: ApiClient, k8s: Semver): Promise<void> {
+export async function ensureClusterAdminsBinding(api: KubeClient, k8s: Semver): Promise<void> {
   if (k8s.minor < 29) return;
   await api.apply(crbPath, binding('ClusterRoleBinding', 'kubeadm:cluster-admins', 'ClusterRole', 'cluster-admin', [subjectGroup('kubeadm:cluster-admins')]));
 }
 
 /** [upload-config]: kubeadm-config and kubelet-config ConfigMaps plus the RBAC to read them. */
-export async function uploadConfig(api: ApiClient, cluster: Obj, kubelet: Obj, io: Io): Promise<void> {
+export async function uploadConfig(api: KubeClient, cluster: Obj, kubelet: Obj, io: Io): Promise<void> {
   io.out('[upload-config] Storing the configuration used in ConfigMap "kubeadm-config" in the "kube-system" Namespace');
   await api.apply(cmPath('kube-system'), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kubeadm-config', namespace: 'kube-system' }, data: { ClusterConfiguration: YAML.stringify(cluster) } });
   await api.apply(rolePath('kube-system'), { apiVersion: `${RBAC}/v1`, kind: 'Role', metadata: { name: 'kubeadm:nodes-kubeadm-config', namespace: 'kube-system' },
@@ -52,7 +52,7 @@ const SHARED_CERTS: Array<[string, string]> = [
 ];
 
 /** [upload-certs]: the shared CA/SA files, AES-GCM sealed with the certificate key. */
-export async function uploadCerts(api: ApiClient, pkiDir: string, certificateKey: string, io: Io): Promise<void> {
+export async function uploadCerts(api: KubeClient, pkiDir: string, certificateKey: string, io: Io): Promise<void> {
   io.out('[upload-certs] Storing the certificates in Secret "kubeadm-certs" in the "kube-system" Namespace');
   const data: Record<string, string> = {};
   for (const [key, file] of SHARED_CERTS) {
@@ -70,7 +70,7 @@ export async function uploadCerts(api: ApiClient, pkiDir: string, certificateKey
 }
 
 /** Control-plane join: fetch kubeadm-certs, decrypt with the key, write the shared files. */
-export async function downloadCerts(api: ApiClient, pkiDir: string, certificateKey: string, io: Io): Promise<void> {
+export async function downloadCerts(api: KubeClient, pkiDir: string, certificateKey: string, io: Io): Promise<void> {
   io.out('[download-certs] Downloading the certificates in Secret "kubeadm-certs" in the "kube-system" Namespace');
   let secret: Obj;
   try {
@@ -94,7 +94,7 @@ export async function downloadCerts(api: ApiClient, pkiDir: string, certificateK
 }
 
 /** [mark-control-plane]: waits for the kubelet-registered Node, then labels and taints it. */
-export async function markControlPlane(api: ApiClient, nodeName: string, taints: Obj[], io: Io, timeoutMs = 240_000): Promise<void> {
+export async function markControlPlane(api: KubeClient, nodeName: string, taints: Obj[], io: Io, timeoutMs = 240_000): Promise<void> {
   io.out(`[mark-control-plane] Marking the node ${nodeName} as control-plane by adding the labels: [node-role.kubernetes.io/control-plane node.kubernetes.io/exclude-from-external-load-balancers]`);
   io.out(`[mark-control-plane] Marking the node ${nodeName} as control-plane by adding the taints [${taints.map((t) => `${t.key}:${t.effect}`).join(' ')}]`);
   const start = Date.now();
@@ -117,7 +117,7 @@ export async function markControlPlane(api: ApiClient, nodeName: string, taints:
 }
 
 /** [bootstrap-token]: token Secret, RBAC for joining nodes, cluster-info in kube-public. */
-export async function bootstrapTokens(api: ApiClient, tokens: Obj[], server: string, caPem: string, io: Io): Promise<void> {
+export async function bootstrapTokens(api: KubeClient, tokens: Obj[], server: string, caPem: string, io: Io): Promise<void> {
   io.out(`[bootstrap-token] Using token: ${tokens[0]?.token}`);
   io.out('[bootstrap-token] Configuring bootstrap tokens, cluster-info ConfigMap, RBAC Roles');
   for (const t of tokens) {
@@ -145,7 +145,7 @@ export async function bootstrapTokens(api: ApiClient, tokens: Obj[], server: str
 }
 
 /** [addons]: CoreDNS and kube-proxy as plain objects (the simulator's controller schedules them). */
-export async function addons(api: ApiClient, cluster: Obj, kubeProxy: Obj, k8s: Semver, server: string, io: Io, which = { coredns: true, kubeProxy: true }): Promise<void> {
+export async function addons(api: KubeClient, cluster: Obj, kubeProxy: Obj, k8s: Semver, server: string, io: Io, which = { coredns: true, kubeProxy: true }): Promise<void> {
   const repo = String(cluster.imageRepository);
   const tags = componentTags(k8s);
   const corednsImage = `${cluster.dns?.imageRepository ?? (repo === DEFAULT_IMAGE_REPOSITORY ? `${repo}/coredns` : repo)}/coredns:${cluster.dns?.imageTag ?? tags.coredns}`;

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline/promises';
 import YAML from 'yaml';
-import { ApiClient, ApiError } from '../api-client.js';
+import { ApiError, KubeClient } from '../kube-client.js';
 import { CriClient, DEFAULT_CRI_ENDPOINT } from '../cri.js';
 import { verifyDetachedJws } from '../jws.js';
 import { buildKubeconfig, parseKubeconfig, readKubeconfig } from '../kubeconfig.js';
@@ -21,6 +21,9 @@ import { ETCD_SIMULATOR_DIR, hostPath, KUBELET_DIR } from './paths.js';
 import { evaluate, initChecks, joinChecks, PREFLIGHT_HINT, realEnv } from './preflight.js';
 import { generateCertificateKey, generateToken, joinCommand, splitToken, tokenSecret } from './tokens.js';
 import { componentTags, DEFAULT_IMAGE_REPOSITORY, fmt, imageList, kubeadmVersionInfo, parseVersion, versionLine, type Semver } from './versions.js';
+
+/** A hung apiserver fails a kubeadm phase within seconds instead of kubectl's 30 s per request. */
+const API_TIMEOUT_MS = 10_000;
 
 const readConfigFile = (file: string): string => {
   try { return fs.readFileSync(file, 'utf8'); } catch (e) {
@@ -119,7 +122,7 @@ export async function initCmd(argv: string[], kubeadm: Semver, io: Io): Promise<
   await waitControlPlane(spec, ca.certPem, io);
 
   const adminFile = hostPath(s.k8s.minor >= 29 ? '/etc/kubernetes/super-admin.conf' : '/etc/kubernetes/admin.conf');
-  const api = new ApiClient(readKubeconfig(adminFile));
+  const api = new KubeClient(readKubeconfig(adminFile), API_TIMEOUT_MS);
   await ensureClusterAdminsBinding(api, s.k8s);
   if (!skipped('upload-config')) await uploadConfig(api, s.cluster, s.kubelet, io);
   let certificateKey: string | undefined;
@@ -174,7 +177,7 @@ async function initPhaseCmd(argv: string[], kubeadm: Semver, io: Io): Promise<vo
   }
   if (key !== undefined && !/^[0-9a-f]{64}$/.test(key)) throw new ConfigError(`certificateKey: Invalid value: "${key}": the certificate key must be a hex encoded 32 byte string`);
   void kubeadm;
-  const api = new ApiClient(readKubeconfig(hostPath(str(a, 'kubeconfig') ?? '/etc/kubernetes/admin.conf')));
+  const api = new KubeClient(readKubeconfig(hostPath(str(a, 'kubeconfig') ?? '/etc/kubernetes/admin.conf')), API_TIMEOUT_MS);
   await uploadCerts(api, pki, key ?? generateCertificateKey(), io);
 }
 
@@ -201,7 +204,7 @@ export async function tokenCmd(argv: string[], io: Io): Promise<void> {
   const sub = argv[0];
   const a = parseFlags(argv.slice(1), { ttl: 'string', 'print-join-command': 'bool', description: 'string', usages: 'list', groups: 'list', kubeconfig: 'string', config: 'string', 'certificate-key': 'string', v: 'string', output: 'string', 'dry-run': 'bool' }, { o: 'output' });
   const kc = readKubeconfig(hostPath(str(a, 'kubeconfig') ?? '/etc/kubernetes/admin.conf'));
-  const api = new ApiClient(kc);
+  const api = new KubeClient(kc, API_TIMEOUT_MS);
   if (sub === 'create') {
     const token = a.positional[0] ?? generateToken();
     const secret = tokenSecret({ token, ttl: str(a, 'ttl'), description: str(a, 'description'), usages: a.flags.has('usages') ? list(a, 'usages') : undefined, groups: a.flags.has('groups') ? list(a, 'groups') : undefined });
@@ -339,7 +342,7 @@ export async function joinCmd(argv: string[], kubeadm: Semver, io: Io): Promise<
 
   io.out('[preflight] Reading configuration from the cluster...');
   io.out("[preflight] FYI: You can look at this config file with 'kubectl -n kube-system get cm kubeadm-config -o yaml'");
-  const boot = new ApiClient({ server, caPem, token: j.tlsBootstrapToken });
+  const boot = new KubeClient({ server, caPem, token: j.tlsBootstrapToken }, API_TIMEOUT_MS);
   let clusterCfg: Obj;
   let kubeletCfg: Obj;
   try {
@@ -364,7 +367,7 @@ export async function joinCmd(argv: string[], kubeadm: Semver, io: Io): Promise<
     manifestsPhase(spec, io);
     kubeletStartPhase(kubeletCfg, j.criSocket, pause, j.nodeName, os.hostname().toLowerCase(), io);
     await waitControlPlane(spec, ca.certPem, io);
-    const api = new ApiClient(readKubeconfig(hostPath('/etc/kubernetes/admin.conf')));
+    const api = new KubeClient(readKubeconfig(hostPath('/etc/kubernetes/admin.conf')), API_TIMEOUT_MS);
     await markControlPlane(api, j.nodeName, [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }], io);
     for (const l of ['', 'This node has joined the cluster and a new control plane instance was created:', '',
       '* Certificate signing request was sent to apiserver and approval was received.', '* The Kubelet was informed of the new secure connection details.',
@@ -397,7 +400,7 @@ function kubeletStartPhaseForJoin(kubelet: Obj, criSocket: string, pause: string
 }
 
 /** The kubelet's TLS bootstrap, done by the simulator's join: CSR via the API, signed cert → kubelet.conf. */
-async function tlsBootstrap(boot: ApiClient, server: string, caPem: string, nodeName: string, clusterName: string): Promise<void> {
+async function tlsBootstrap(boot: KubeClient, server: string, caPem: string, nodeName: string, clusterName: string): Promise<void> {
   const keyPem = newPrivateKeyPem();
   const csrName = `node-csr-${Math.random().toString(36).slice(2, 12)}`;
   await boot.must('POST', '/apis/certificates.k8s.io/v1/certificatesigningrequests', {

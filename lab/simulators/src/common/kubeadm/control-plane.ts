@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { ApiClient } from '../api-client.js';
+import { KubeClient } from '../kube-client.js';
 import { CriClient } from '../cri.js';
 import { buildKubeconfig } from '../kubeconfig.js';
 import { createCa, issueCert, newServiceAccountKeys, type KeyPair } from '../pki.js';
@@ -269,7 +269,7 @@ export async function waitControlPlane(spec: ControlPlaneSpec, caPem: string, io
   const timeout = String(spec.cluster.apiServer?.timeoutForControlPlane ?? '4m0s');
   const ms = parseDuration(timeout) ?? 240_000;
   io.out(`[wait-control-plane] Waiting for the kubelet to boot up the control plane as static Pods from directory "${MANIFESTS_DIR}". This can take up to ${timeout}`);
-  const client = new ApiClient({ server: `https://${spec.advertiseAddress}:${spec.bindPort}`, caPem }, 2_000);
+  const client = new KubeClient({ server: `https://${spec.advertiseAddress}:${spec.bindPort}`, caPem }, 2_000);
   const start = Date.now();
   let warned = false;
   while (Date.now() - start < ms) {
