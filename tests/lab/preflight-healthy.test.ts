@@ -18,7 +18,7 @@ const hostCheckIds = [
   'os-supported', 'privileges', 'cpu', 'memory', 'swap', 'selinux', 'cgroups', 'required-binaries',
   'hostname-dns1123', 'package-lock', 'sysctl-ip-forward', 'sysctl-bridge-nf-call-iptables',
   'sysctl-bridge-nf-call-ip6tables', 'module-br_netfilter', 'module-overlay', 'firewall', 'ports',
-  'subnet-overlap', 'mirror-reachable', 'containerd-compat', 'version-skew', 'existing-cluster',
+  'node-address', 'subnet-overlap', 'mirror-reachable', 'containerd-compat', 'version-skew', 'existing-cluster',
 ];
 const clusterCheckIds = ['unique-hostname', 'unique-mac', 'unique-product-uuid', 'time-skew'];
 
