@@ -1,12 +1,11 @@
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeClient } from '../../../lab/simulators/src/common/kube-client.js';
 import { parseApiserverFlags } from '../../../lab/simulators/src/common/apiserver/flags.js';
 import { matchesFieldSelector, matchesLabelSelector, mergePatch } from '../../../lab/simulators/src/common/apiserver/patch.js';
 import { parseResourcePath, startApiServer, type RunningApiServer } from '../../../lab/simulators/src/common/apiserver/server.js';
-import { createCa, createCsr, issueCert, newPrivateKeyPem, newServiceAccountKeys, type KeyPair } from '../../../lab/simulators/src/common/pki.js';
+import { createCa, createCsr, issueCert, newPrivateKeyPem, type KeyPair } from '../../../lab/simulators/src/common/pki.js';
+import { startTestApiServer, type TestApiServer } from './test-apiserver.js';
 
 describe('apiserver pure parts', () => {
   it('parses namespaced, cluster-scoped and subresource paths', () => {
@@ -40,23 +39,14 @@ describe('apiserver simulator over HTTPS', () => {
   let admin: KubeClient;
   let anon: KubeClient;
   let base: string;
-  const sa = newServiceAccountKeys();
+  let test: TestApiServer;
 
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kinstall-apiserver-'));
-    ca = createCa('kubernetes');
-    const serving = issueCert(ca, { cn: 'kube-apiserver', usage: 'server', ips: ['127.0.0.1'], dnsNames: ['localhost'] });
-    server = await startApiServer({
-      bindAddress: '127.0.0.1', port: 0, tlsCertPem: serving.certPem, tlsKeyPem: serving.keyPem, clientCaPem: ca.certPem,
-      clusterSigner: ca, serviceAccount: { issuer: 'https://kubernetes.default.svc.cluster.local', signingKeyPem: sa.keyPem, verifyKeyPems: [sa.pubPem] },
-      storageDir: path.join(dir, 'etcd'), gitVersion: 'v1.28.15', controllerIntervalMs: 100,
-    });
-    base = `https://127.0.0.1:${server.port}`;
-    const adminCert = issueCert(ca, { cn: 'kubernetes-admin', orgs: ['system:masters'], usage: 'client' });
-    admin = new KubeClient({ server: base, caPem: ca.certPem, clientCertPem: adminCert.certPem, clientKeyPem: adminCert.keyPem });
+    test = await startTestApiServer('apiserver', { clusterSigner: true, controllerIntervalMs: 100 });
+    ({ dir, ca, server, base, admin } = test);
     anon = new KubeClient({ server: base, caPem: ca.certPem });
   }, 30_000);
-  afterAll(async () => { await server?.close(); fs.rmSync(dir, { recursive: true, force: true }); });
+  afterAll(async () => { await test?.close(); });
 
   it('serves /version and /healthz, the first also to anonymous users', async () => {
     expect((await admin.get('/version')).gitVersion).toBe('v1.28.15');

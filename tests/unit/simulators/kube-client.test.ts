@@ -5,10 +5,11 @@ import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApiServer, type RunningApiServer } from '../../../lab/simulators/src/common/apiserver/server.js';
+import type { RunningApiServer } from '../../../lab/simulators/src/common/apiserver/server.js';
 import { ApiError, KubeClient } from '../../../lab/simulators/src/common/kube-client.js';
 import { buildKubeconfig, KubeconfigError, parseKubeconfig, readKubeconfig } from '../../../lab/simulators/src/common/kubeconfig.js';
-import { createCa, issueCert, newServiceAccountKeys, type KeyPair } from '../../../lab/simulators/src/common/pki.js';
+import { createCa, issueCert, type KeyPair } from '../../../lab/simulators/src/common/pki.js';
+import { startTestApiServer, type TestApiServer } from './test-apiserver.js';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
@@ -70,25 +71,18 @@ describe('KubeClient against the apiserver simulator', () => {
   let server: RunningApiServer;
   let admin: KubeClient;
   let base: string;
-  const sa = newServiceAccountKeys();
+  let test: TestApiServer;
 
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kinstall-kube-client-'));
-    ca = createCa('kubernetes');
-    const serving = issueCert(ca, { cn: 'kube-apiserver', usage: 'server', ips: ['127.0.0.1'] });
-    server = await startApiServer({
-      bindAddress: '127.0.0.1', port: 0, tlsCertPem: serving.certPem, tlsKeyPem: serving.keyPem, clientCaPem: ca.certPem,
-      serviceAccount: { issuer: 'https://kubernetes.default.svc.cluster.local', signingKeyPem: sa.keyPem, verifyKeyPems: [sa.pubPem] },
-      storageDir: path.join(dir, 'etcd'), gitVersion: 'v1.28.15',
-    });
-    base = `https://127.0.0.1:${server.port}`;
-    const cert = issueCert(ca, { cn: 'kubernetes-admin', orgs: ['system:masters'], usage: 'client' });
-    admin = new KubeClient({ server: `${base}/`, caPem: ca.certPem, clientCertPem: cert.certPem, clientKeyPem: cert.keyPem });
+    test = await startTestApiServer('kube-client');
+    ({ dir, ca, server, base, admin } = test);
   }, 30_000);
-  afterAll(async () => { await server?.close(); fs.rmSync(dir, { recursive: true, force: true }); });
+  afterAll(async () => { await test?.close(); });
 
   it('refuses to exist without a CA, and a server signed by another CA fails the handshake', async () => {
     expect(() => new KubeClient({ server: base, caPem: '' })).toThrow('the simulators always verify TLS');
+    // A kubeconfig server URL may end in a slash; paths still join to one.
+    expect((await new KubeClient({ ...admin.config, server: `${base}/` }).get('/version')).gitVersion).toBe('v1.28.15');
     const stranger = new KubeClient({ server: base, caPem: createCa('other').certPem });
     await expect(stranger.request('GET', '/healthz')).rejects.toThrow(/self[- ]signed|unable to verify|certificate/i);
   });
