@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +6,7 @@ import {
   expectClusterReady, expectContainerdPulledFromMirror, expectConvergedDryRun, expectNoSecretsInLog, expectOperatorKubeconfig,
   expectRerunChangesNothing, expectVersionsPinnedAndHeld, type ClusterHost, type ClusterUnderTest, type UpOutcome,
 } from '../e2e/cluster-checks.js';
+import { labDir, repoRoot, run } from '../lab/lab-support.js';
 
 /**
  * The Vagrant stage's checks (issue 6), run by tests/vagrant/run.sh after `kinstall up` on the VMs:
@@ -14,9 +14,7 @@ import {
  * the VMs with the keys and host keys of the generated inventory.
  */
 
-const repoRoot = path.resolve(import.meta.dirname, '..', '..');
 const out = process.env.KINSTALL_VAGRANT_OUT ?? path.join(repoRoot, '.vagrant-work', 'out');
-const labDir = process.env.LAB_DIR ?? path.join(repoRoot, '.lab');
 const inventoryFile = path.join(out, 'inventory.yaml');
 
 interface VagrantHost extends ClusterHost {
@@ -29,12 +27,6 @@ interface InventoryFile {
   hosts: { name: string; address: string; ssh: { user: string; identityFile: string } }[];
 }
 
-function sh(cmd: string, args: string[], input?: string): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(cmd, args, { input, encoding: 'utf8', maxBuffer: 64 << 20 });
-  if (r.error) throw r.error;
-  return { code: r.status ?? 128, stdout: r.stdout, stderr: r.stderr };
-}
-
 let cluster: ClusterUnderTest;
 
 function vagrantCluster(): ClusterUnderTest {
@@ -44,11 +36,11 @@ function vagrantCluster(): ClusterUnderTest {
   const rootSh = (host: ClusterHost, script: string): string => {
     const h = hosts.find((x) => x.name === host.name)!;
     // The script travels on stdin, so quoting stays the same as on the lab's hosts.
-    const r = sh('ssh', [
+    const r = run('ssh', [
       '-i', h.identityFile, '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes',
       '-o', `UserKnownHostsFile=${inventory.ssh.knownHostsFile}`, '-o', 'ConnectTimeout=10',
       `${h.user}@${h.address}`, 'sudo bash -s',
-    ], script);
+    ], { input: script });
     if (r.code !== 0) throw new Error(`${h.name}: \`${script}\` exited ${r.code}: ${r.stderr}`);
     return r.stdout.trim();
   };
@@ -59,7 +51,7 @@ function vagrantCluster(): ClusterUnderTest {
 function kinstallUp(args: string[], logName: string): UpOutcome {
   const logFile = path.join(out, logName);
   fs.rmSync(logFile, { force: true });
-  const r = sh('npx', ['tsx', path.join(repoRoot, 'tests/vagrant/kinstall.ts'), 'up', '--yes', inventoryFile,
+  const r = run('npx', ['tsx', path.join(repoRoot, 'tests/vagrant/kinstall.ts'), 'up', '--yes', inventoryFile,
     '--log', logFile, '--kubeconfig', path.join(out, 'vagrant.kubeconfig'), ...args]);
   return { ...r, log: fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : '' };
 }
