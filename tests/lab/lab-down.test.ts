@@ -1,26 +1,13 @@
-import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { lab, labDir, labScript, run } from './lab-support.js';
+import { lab, labDir, labScript, mountsUnder, processesWhere, run } from './lab-support.js';
 
 /**
  * lab:down leaves nothing behind. Checked here independently of the script's own check-clean.sh;
  * afterwards the lab is brought back up, so this file can run in any order.
  */
 function leftovers(): string[] {
-  const found: string[] = [];
-  for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    let cmdline = '';
-    try {
-      cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
-    } catch {
-      continue; // exited while we looked
-    }
-    if (cmdline.includes(`${labDir}/`) && Number(pid) !== process.pid) found.push(`process ${pid}: ${cmdline}`);
-  }
-  for (const line of fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
-    const mountPoint = line.split(' ')[4];
-    if (mountPoint?.startsWith(`${labDir}/`)) found.push(`mount ${mountPoint}`);
-  }
+  const found = processesWhere((cmdline) => cmdline.includes(`${labDir}/`));
+  for (const mountPoint of mountsUnder(`${labDir}/`)) found.push(`mount ${mountPoint}`);
   const cgroups = run('find', ['/sys/fs/cgroup', '-maxdepth', '6', '-type', 'd', '-name', 'klab-*']).stdout.trim();
   if (cgroups) found.push(`cgroups ${cgroups}`);
   const netns = run('ip', ['netns', 'list']).stdout.split('\n').filter((n) => n.startsWith('klab'));

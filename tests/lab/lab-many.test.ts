@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadInventory } from '../../src/inventory/load.js';
-import { labDir, labScript, run, type Result } from './lab-support.js';
+import { labDir, labScript, mountsUnder, processesWhere, run, type Result } from './lab-support.js';
 
 /**
  * Many-hosts mode (lab/many.sh): light sshd hosts in their own network namespaces. Runs with
@@ -54,22 +54,9 @@ function ssh(m: ManyDescription, user: string, host: ManyHost, script: string, k
 
 /** Every trace of slot 1, found independently of the script's own check. */
 function leftovers(): string[] {
-  const found: string[] = [];
-  for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    let cmdline = '';
-    try {
-      cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
-    } catch {
-      continue; // exited while we looked
-    }
-    // Ours: the sshds (our sshd_config) and their start-up wrappers (paths in run/).
-    if ((cmdline.includes(`${manyDir}/sshd_config`) || cmdline.includes(`${manyDir}/run/`)) && Number(pid) !== process.pid) {
-      found.push(`process ${pid}: ${cmdline}`);
-    }
-  }
-  for (const line of fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
-    if (line.split(' ')[4]?.startsWith(`${manyDir}/`)) found.push(`mount ${line}`);
-  }
+  // Ours: the sshds (our sshd_config) and their start-up wrappers (paths in run/).
+  const found = processesWhere((cmdline) => cmdline.includes(`${manyDir}/sshd_config`) || cmdline.includes(`${manyDir}/run/`));
+  for (const mountPoint of mountsUnder(`${manyDir}/`)) found.push(`mount ${mountPoint}`);
   const netns = run('ip', ['netns', 'list']).stdout.split('\n').filter((n) => /^kmany1(-|\s|$)/.test(n));
   if (netns.length) found.push(`netns ${netns.join(',')}`);
   const links = run('ip', ['-br', 'link']).stdout.split('\n').filter((l) => l.startsWith('kmany1-host'));

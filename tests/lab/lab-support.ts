@@ -98,3 +98,25 @@ export function rootSh(l: LabDescription, host: LabHost, script: string): string
   if (r.code !== 0) throw new Error(`${host.name}: \`${script}\` exited ${r.code}: ${r.stderr}`);
   return r.stdout.trim();
 }
+
+/** "process PID: CMDLINE" for every other process whose command line satisfies `matches`. */
+export function processesWhere(matches: (cmdline: string) => boolean): string[] {
+  const found: string[] = [];
+  for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    let cmdline = '';
+    try {
+      cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+    } catch {
+      continue; // exited while we looked
+    }
+    if (matches(cmdline) && Number(pid) !== process.pid) found.push(`process ${pid}: ${cmdline}`);
+  }
+  return found;
+}
+
+/** Mount points below `dir` (a path ending in '/'), from /proc/self/mountinfo. */
+export function mountsUnder(dir: string): string[] {
+  return fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')
+    .map((line) => line.split(' ')[4])
+    .filter((mountPoint): mountPoint is string => mountPoint?.startsWith(dir) === true);
+}
