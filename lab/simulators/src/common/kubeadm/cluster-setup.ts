@@ -28,20 +28,22 @@ export async function ensureClusterAdminsBinding(api: KubeClient, k8s: Semver): 
   await api.apply(crbPath, binding('ClusterRoleBinding', 'kubeadm:cluster-admins', 'ClusterRole', 'cluster-admin', [subjectGroup('kubeadm:cluster-admins')]));
 }
 
+/** A kube-system ConfigMap plus the Role and RoleBinding that let `readerGroups` get it, as kubeadm publishes its configs. */
+async function publishReadableConfigMap(api: KubeClient, name: string, data: Record<string, string>, role: string, readerGroups: string[]): Promise<void> {
+  await api.apply(cmPath('kube-system'), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'kube-system' }, data });
+  await api.apply(rolePath('kube-system'), { apiVersion: `${RBAC}/v1`, kind: 'Role', metadata: { name: role, namespace: 'kube-system' },
+    rules: [{ apiGroups: [''], resources: ['configmaps'], resourceNames: [name], verbs: ['get'] }] });
+  await api.apply(rbPath('kube-system'), binding('RoleBinding', role, 'Role', role, readerGroups.map(subjectGroup), 'kube-system'));
+}
+
 /** [upload-config]: kubeadm-config and kubelet-config ConfigMaps plus the RBAC to read them. */
 export async function uploadConfig(api: KubeClient, cluster: Obj, kubelet: Obj, io: Io): Promise<void> {
   io.out('[upload-config] Storing the configuration used in ConfigMap "kubeadm-config" in the "kube-system" Namespace');
-  await api.apply(cmPath('kube-system'), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kubeadm-config', namespace: 'kube-system' }, data: { ClusterConfiguration: YAML.stringify(cluster) } });
-  await api.apply(rolePath('kube-system'), { apiVersion: `${RBAC}/v1`, kind: 'Role', metadata: { name: 'kubeadm:nodes-kubeadm-config', namespace: 'kube-system' },
-    rules: [{ apiGroups: [''], resources: ['configmaps'], resourceNames: ['kubeadm-config'], verbs: ['get'] }] });
-  await api.apply(rbPath('kube-system'), binding('RoleBinding', 'kubeadm:nodes-kubeadm-config', 'Role', 'kubeadm:nodes-kubeadm-config',
-    [subjectGroup('system:bootstrappers:kubeadm:default-node-token'), subjectGroup('system:nodes')], 'kube-system'));
+  await publishReadableConfigMap(api, 'kubeadm-config', { ClusterConfiguration: YAML.stringify(cluster) }, 'kubeadm:nodes-kubeadm-config',
+    ['system:bootstrappers:kubeadm:default-node-token', 'system:nodes']);
   io.out('[kubelet] Creating a ConfigMap "kubelet-config" in namespace kube-system with the configuration for the kubelets in the cluster');
-  await api.apply(cmPath('kube-system'), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kubelet-config', namespace: 'kube-system' }, data: { kubelet: YAML.stringify(kubelet) } });
-  await api.apply(rolePath('kube-system'), { apiVersion: `${RBAC}/v1`, kind: 'Role', metadata: { name: 'kubeadm:kubelet-config', namespace: 'kube-system' },
-    rules: [{ apiGroups: [''], resources: ['configmaps'], resourceNames: ['kubelet-config'], verbs: ['get'] }] });
-  await api.apply(rbPath('kube-system'), binding('RoleBinding', 'kubeadm:kubelet-config', 'Role', 'kubeadm:kubelet-config',
-    [subjectGroup('system:nodes'), subjectGroup('system:bootstrappers:kubeadm:default-node-token')], 'kube-system'));
+  await publishReadableConfigMap(api, 'kubelet-config', { kubelet: YAML.stringify(kubelet) }, 'kubeadm:kubelet-config',
+    ['system:nodes', 'system:bootstrappers:kubeadm:default-node-token']);
 }
 
 /** The files control-plane join needs, as named in the kubeadm-certs Secret. */
