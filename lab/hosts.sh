@@ -4,23 +4,9 @@
 CGROUP_V1_CONTROLLERS="cpu cpuacct cpuset memory devices freezer blkio pids"
 
 network_up() {
-  if [ ! -e "/run/netns/$LAB_NETNS" ]; then
-    ip netns add "$LAB_NETNS"
-    ip -n "$LAB_NETNS" link set lo up
-    ip -n "$LAB_NETNS" link add br0 type bridge
-    ip -n "$LAB_NETNS" addr add "$LAB_BRIDGE_IP/24" dev br0
-    ip -n "$LAB_NETNS" link set br0 up
-    ip netns exec "$LAB_NETNS" sysctl -qw net.ipv4.ip_forward=1
-  fi
-  if ! ip link show "$LAB_VETH" >/dev/null 2>&1; then
-    ip link add "$LAB_VETH" type veth peer name uplink netns "$LAB_NETNS"
-    ip addr add "$LAB_GW_IP/30" dev "$LAB_VETH"
-    ip link set "$LAB_VETH" up
-    ip -n "$LAB_NETNS" addr add "$LAB_UPLINK_IP/30" dev uplink
-    ip -n "$LAB_NETNS" link set uplink up
-    ip -n "$LAB_NETNS" route add default via "$LAB_GW_IP"
-  fi
-  [ -n "$(ip route show "$LAB_HOST_NET")" ] || ip route add "$LAB_HOST_NET" via "$LAB_UPLINK_IP"
+  bridged_netns_up "$LAB_NETNS" "$LAB_BRIDGE_IP/24" "$LAB_VETH" "$LAB_GW_IP" "$LAB_UPLINK_IP" "$LAB_HOST_NET"
+  # The lab's hosts reach the machine's servers (and the apt proxy's upstream) through the uplink.
+  ip -n "$LAB_NETNS" route replace default via "$LAB_GW_IP"
 }
 
 # A writable cgroup v1 subtree per host (the machine is cgroup v1/hybrid; see klab-preinit).

@@ -25,6 +25,31 @@ LAB_RUN=$LAB_DIR/run          # pid files of everything the lab started
 LAB_FAULTS=$LAB_DIR/faults    # one directory per active fault, holding what clear restores
 
 log() { printf '[lab] %s\n' "$*" >&2; }
+
+# Idempotent: network namespace NS holding bridge br0 (BRIDGE_CIDR), joined to the machine by veth
+# VETH (GW_IP/30 on the machine side, UPLINK_IP/30 as "uplink" inside), plus a machine route to
+# HOST_NET through it. Shared by the lab (lab/hosts.sh) and the many-hosts lab (lab/many.sh).
+bridged_netns_up() { # NS BRIDGE_CIDR VETH GW_IP UPLINK_IP HOST_NET
+  local ns=$1 bridge=$2 veth=$3 gw=$4 uplink=$5 net=$6
+  if [ ! -e "/run/netns/$ns" ]; then
+    ip netns add "$ns"
+    ip -n "$ns" -batch - <<EOF
+link set lo up
+link add br0 type bridge
+addr add $bridge dev br0
+link set br0 up
+EOF
+    ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1
+  fi
+  if ! ip link show "$veth" >/dev/null 2>&1; then
+    ip link add "$veth" type veth peer name uplink netns "$ns"
+    ip addr add "$gw/30" dev "$veth"
+    ip link set "$veth" up
+    ip -n "$ns" addr add "$uplink/30" dev uplink
+    ip -n "$ns" link set uplink up
+  fi
+  [ -n "$(ip route show "$net")" ] || ip route add "$net" via "$uplink"
+}
 die() { printf '[lab] ERROR: %s\n' "$*" >&2; exit 1; }
 
 host_ip() { echo "10.77.0.$((10 + $1))"; }

@@ -79,24 +79,7 @@ many_ssh_opts() {
 elapsed_since() { local ms=$(($(date +%s%3N) - $1)); echo "$((ms / 1000)).$((ms % 1000 / 100)) s"; }
 
 network_up() {
-  if ! ip netns list | awk -v n="$MANY_NETNS" '$1 == n {found = 1} END {exit !found}'; then
-    ip netns add "$MANY_NETNS"
-    ip -n "$MANY_NETNS" -batch - <<EOF
-link set lo up
-link add br0 type bridge
-addr add $MANY_BRIDGE_IP/$MANY_PREFIX dev br0
-link set br0 up
-EOF
-    ip netns exec "$MANY_NETNS" sysctl -qw net.ipv4.ip_forward=1
-  fi
-  if ! ip link show "$MANY_VETH" >/dev/null 2>&1; then
-    ip link add "$MANY_VETH" type veth peer name uplink netns "$MANY_NETNS"
-    ip addr add "$MANY_GW_IP/30" dev "$MANY_VETH"
-    ip link set "$MANY_VETH" up
-    ip -n "$MANY_NETNS" addr add "$MANY_UPLINK_IP/30" dev uplink
-    ip -n "$MANY_NETNS" link set uplink up
-  fi
-  [ -n "$(ip route show "$MANY_NET")" ] || ip route add "$MANY_NET" via "$MANY_UPLINK_IP"
+  bridged_netns_up "$MANY_NETNS" "$MANY_BRIDGE_IP/$MANY_PREFIX" "$MANY_VETH" "$MANY_GW_IP" "$MANY_UPLINK_IP" "$MANY_NET"
 }
 
 # Namespaces and links for the given host indices, batched: one ip process per step, not per host.
