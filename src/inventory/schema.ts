@@ -22,12 +22,14 @@ export const sshSchema = z
     knownHostsFile: z.string().min(1).describe('known_hosts file used to verify host keys (~ is expanded; relative paths are relative to the inventory file)'),
     hostKeyPolicy: z.enum(hostKeyPolicies).describe('strict: unknown host keys are an error; accept-new: unknown keys are recorded, changed keys are still an error'),
     connectTimeoutSeconds: z.number().int().min(1).max(600).describe('TCP connect and SSH handshake timeout'),
+    allowSha1Rsa: z.boolean().describe('Also accept ssh-rsa host key signatures (SHA-1); off by default, for old servers only'),
     bastion: z
       .strictObject({
         address: z.string().min(1).describe('Jump host address'),
         user: z.string().min(1).optional().describe('Jump host login user; defaults to the host user'),
         port: port.optional().describe('Jump host SSH port; default 22'),
         identityFile: z.string().min(1).optional().describe('Private key for the jump host; defaults to the host key'),
+        passwordEnv: z.string().min(1).optional().describe('Name of the environment variable holding the jump host password (the host password is never sent to the jump host)'),
       })
       .describe('Jump host every connection goes through'),
   })

@@ -31,16 +31,17 @@ const defaultKeyFiles = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
  */
 export function resolveAuth(
   settings: AuthSettings,
-  ctx: { host: string; env?: NodeJS.ProcessEnv; home?: string },
+  ctx: { host: string; env?: NodeJS.ProcessEnv; home?: string; /** Where the settings live, for messages: "ssh" or "ssh.bastion". */ setting?: string },
 ): AuthMaterial {
   const env = ctx.env ?? process.env;
+  const at = ctx.setting ?? 'ssh';
   const fail = (message: string, hint: string) =>
     new KinstallError(message, { exitCode: ExitCode.unreachable, host: ctx.host, hint });
   const auth: AuthMaterial = { tried: [] };
 
   if (settings.identityFile) {
     const file = expandHome(settings.identityFile, ctx.home);
-    auth.privateKey = readPrivateKey(file, fail);
+    auth.privateKey = readPrivateKey(file, fail, at);
     auth.tried.push(`key ${file}`);
   }
   if (settings.agent) {
@@ -52,7 +53,7 @@ export function resolveAuth(
   if (settings.passwordEnv) {
     const password = env[settings.passwordEnv];
     if (password === undefined || password === '') {
-      throw fail(`ssh.passwordEnv names $${settings.passwordEnv}, but that environment variable is not set`, `export ${settings.passwordEnv}=... before running kinstall`);
+      throw fail(`${at}.passwordEnv names $${settings.passwordEnv}, but that environment variable is not set`, `export ${settings.passwordEnv}=... before running kinstall`);
     }
     auth.password = password;
     auth.tried.push(`password from $${settings.passwordEnv}`);
@@ -80,19 +81,19 @@ export function resolveAuth(
   return auth;
 }
 
-function readPrivateKey(file: string, fail: (m: string, h: string) => KinstallError): string {
+function readPrivateKey(file: string, fail: (m: string, h: string) => KinstallError, at: string): string {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    throw fail(`cannot read ssh.identityFile ${file}: ${(err as Error).message}`, 'check the path in the inventory (~ is expanded)');
+    throw fail(`cannot read ${at}.identityFile ${file}: ${(err as Error).message}`, 'check the path in the inventory (~ is expanded)');
   }
   const parsed = ssh2.utils.parseKey(text);
   if (parsed instanceof Error) {
     if (/passphrase|encrypted/i.test(parsed.message)) {
-      throw fail(`identity file ${file} is protected by a passphrase, and kinstall does not prompt for one`, `load it into an agent (ssh-add ${file}) and set ssh.agent: true instead of identityFile`);
+      throw fail(`identity file ${file} is protected by a passphrase, and kinstall does not prompt for one`, `load it into an agent (ssh-add ${file}) and set ssh.agent: true instead of ${at}.identityFile`);
     }
-    throw fail(`identity file ${file} is not a private key ssh2 can read: ${parsed.message}`, 'point ssh.identityFile at an OpenSSH or PEM private key (not the .pub file)');
+    throw fail(`identity file ${file} is not a private key ssh2 can read: ${parsed.message}`, `point ${at}.identityFile at an OpenSSH or PEM private key (not the .pub file)`);
   }
   return text;
 }

@@ -6,7 +6,7 @@ import { ExitCode, KinstallError } from '../errors.js';
 import type { RunLog } from '../log.js';
 import type { ResolvedHost } from '../inventory/types.js';
 import { resolveAuth, type AuthMaterial, type AuthSettings } from './auth.js';
-import { createHostVerifier, hostKeyAlgorithms, knownKeyTypes } from './host-verifier.js';
+import { createHostVerifier, hostKeyAlgorithms, knownKeyTypes, noCommonHostKeyAlgorithm, PendingHostKeys } from './host-verifier.js';
 import { backoffDelayMs, classifyConnectError, type ConnectFailureKind } from './retry.js';
 import { SshRemoteHost } from './remote.js';
 import type { RemoteHost } from './types.js';
@@ -25,6 +25,15 @@ export interface ConnectOptions {
   backoff?: { baseMs?: number; maxMs?: number };
   /** Shares one bastion connection between hosts; connectHosts makes one for its hosts. */
   bastions?: BastionPool;
+  /**
+   * `--dry-run`: under hostKeyPolicy accept-new a new host key is accepted for this run only and
+   * never written to known_hosts (`notify` is told what would be recorded).
+   */
+  dryRun?: boolean;
+  /** Keys a dry run accepted without writing them; connectHosts makes one for its hosts. */
+  pendingHostKeys?: PendingHostKeys;
+  /** Messages for the operator besides the run log (e.g. the dry run's "would record"). */
+  notify?: (host: string, message: string) => void;
 }
 
 const defaultRetries = 2;
@@ -36,13 +45,14 @@ export async function connectHosts(
 ): Promise<{ remotes: Map<string, RemoteHost>; failures: KinstallError[] }> {
   const limit = pLimit(opts.concurrency ?? 20);
   const bastions = opts.bastions ?? new BastionPool();
+  const pendingHostKeys = opts.pendingHostKeys ?? new PendingHostKeys();
   const remotes = new Map<string, RemoteHost>();
   const failures: KinstallError[] = [];
   await Promise.all(
     hosts.map((host) =>
       limit(async () => {
         try {
-          remotes.set(host.name, await connectHost(host, { ...opts, bastions }));
+          remotes.set(host.name, await connectHost(host, { ...opts, bastions, pendingHostKeys }));
         } catch (err) {
           failures.push(asConnectError(host, err));
         }
@@ -113,30 +123,19 @@ async function attemptConnect(
   const ssh = host.ssh;
   let tunnel: { sock: Duplex; release: () => void } | undefined;
   if (ssh.bastion) tunnel = await bastions.open(host, opts);
-  const verifier = createHostVerifier({
-    host: host.name,
-    what: host.name,
-    address: host.address,
-    port: ssh.port,
-    knownHostsFile: ssh.knownHostsFile,
-    policy: ssh.hostKeyPolicy,
-    log: opts.log,
-  });
   const client = new NodeSSH();
   try {
-    await client.connect({
-      ...clientConfig(auth, ssh.user, ssh.connectTimeoutSeconds),
-      host: host.address,
+    await connectVerified(client, {
+      host,
+      what: host.name,
+      address: host.address,
       port: ssh.port,
+      user: ssh.user,
+      auth,
       ...(tunnel ? { sock: tunnel.sock } : {}),
-      hostVerifier: verifier.verify,
-      algorithms: { serverHostKey: hostKeyAlgorithms(knownKeyTypes(ssh.knownHostsFile, host.address, ssh.port)) },
-    } as Config);
+    }, opts);
   } catch (err) {
-    client.connection?.end();
     tunnel?.release();
-    const refusal = verifier.failure();
-    if (refusal) throw refusal;
     throw err;
   }
   opts.log.write(host.name, 'ssh', `connected to ${ssh.user}@${host.address}:${ssh.port}${ssh.bastion ? ` via bastion ${ssh.bastion.address}` : ''}`);
@@ -149,6 +148,53 @@ async function attemptConnect(
     sudoPasswordEnv: ssh.sudoPasswordEnv,
     ...(tunnel ? { onClose: tunnel.release } : {}),
   });
+}
+
+/**
+ * Open one SSH connection (to a host or to a bastion) with its host key verified against
+ * known_hosts and only the host key algorithms we accept offered. A refusal by the verifier, or
+ * a server whose host key algorithms we do not accept, becomes its own KinstallError; any other
+ * failure is thrown as ssh2 reported it, for the caller to classify and maybe retry.
+ */
+async function connectVerified(
+  client: NodeSSH,
+  hop: { host: ResolvedHost; what: string; address: string; port: number; user: string; auth: AuthMaterial; sock?: Duplex },
+  opts: ConnectOptions,
+): Promise<void> {
+  const ssh = hop.host.ssh;
+  const ctx = { host: hop.host.name, what: hop.what, address: hop.address, port: hop.port };
+  const verifier = createHostVerifier({
+    ...ctx,
+    knownHostsFile: ssh.knownHostsFile,
+    policy: ssh.hostKeyPolicy,
+    log: opts.log,
+    ...(opts.dryRun ? { dryRun: true } : {}),
+    ...(opts.pendingHostKeys ? { pending: opts.pendingHostKeys } : {}),
+    ...(opts.notify ? { notify: opts.notify } : {}),
+  });
+  // ssh2 reports a failed algorithm negotiation without the server's list; its debug output has it.
+  let serverHostKeyAlgorithms: string[] | undefined;
+  const debug = (line: string) => {
+    const m = /^Handshake: \(remote\) Host key format: (.*)$/.exec(line);
+    if (m) serverHostKeyAlgorithms = m[1]!.split(',');
+  };
+  try {
+    await client.connect({
+      ...clientConfig(hop.auth, hop.user, ssh.connectTimeoutSeconds),
+      host: hop.address,
+      port: hop.port,
+      ...(hop.sock ? { sock: hop.sock } : {}),
+      hostVerifier: verifier.verify,
+      algorithms: { serverHostKey: hostKeyAlgorithms(knownKeyTypes(ssh.knownHostsFile, hop.address, hop.port), { allowSha1Rsa: ssh.allowSha1Rsa }) },
+      debug,
+    } as Config);
+  } catch (err) {
+    client.connection?.end();
+    const refusal = verifier.failure();
+    if (refusal) throw refusal;
+    if (/no matching host key format/i.test((err as Error)?.message ?? '')) throw noCommonHostKeyAlgorithm(ctx, serverHostKeyAlgorithms, ssh.allowSha1Rsa);
+    throw err;
+  }
 }
 
 function clientConfig(auth: AuthMaterial, username: string, timeoutSeconds: number): Config {
@@ -175,8 +221,8 @@ export class BastionPool {
     const b = host.ssh.bastion!;
     const user = b.user ?? host.ssh.user;
     const port = b.port ?? 22;
-    const settings: AuthSettings = { identityFile: b.identityFile ?? host.ssh.identityFile, agent: host.ssh.agent, passwordEnv: host.ssh.passwordEnv };
-    const key = `${user}@${b.address}:${port}|${settings.identityFile ?? ''}|${host.ssh.knownHostsFile}`;
+    const settings = bastionAuthSettings(host);
+    const key = `${user}@${b.address}:${port}|${settings.identityFile ?? ''}|${settings.passwordEnv ?? ''}|${host.ssh.knownHostsFile}`;
     let entry = this.entries.get(key);
     if (!entry) {
       entry = { client: this.connectBastion(host, { user, port, settings }, opts), refs: 0 };
@@ -223,30 +269,13 @@ export class BastionPool {
     opts: ConnectOptions,
   ): Promise<NodeSSH> {
     const address = host.ssh.bastion!.address;
-    const auth = resolveAuth(b.settings, { host: host.name, env: opts.env ?? process.env });
+    const auth = resolveAuth(b.settings, { host: host.name, env: opts.env ?? process.env, setting: 'ssh.bastion' });
     registerSecrets(opts.log, auth);
-    const verifier = createHostVerifier({
-      host: host.name,
-      what: `bastion ${address}`,
-      address,
-      port: b.port,
-      knownHostsFile: host.ssh.knownHostsFile,
-      policy: host.ssh.hostKeyPolicy,
-      log: opts.log,
-    });
     const client = new NodeSSH();
     try {
-      await client.connect({
-        ...clientConfig(auth, b.user, host.ssh.connectTimeoutSeconds),
-        host: address,
-        port: b.port,
-        hostVerifier: verifier.verify,
-        algorithms: { serverHostKey: hostKeyAlgorithms(knownKeyTypes(host.ssh.knownHostsFile, address, b.port)) },
-      } as Config);
+      await connectVerified(client, { host, what: `bastion ${address}`, address, port: b.port, user: b.user, auth }, opts);
     } catch (err) {
-      client.connection?.end();
-      const refusal = verifier.failure();
-      if (refusal) throw refusal;
+      if (err instanceof KinstallError) throw err;
       const { kind, retryable } = classifyConnectError(err);
       if (!retryable) throw connectFailure(host, kind, err, 1, auth, { address, port: b.port, user: b.user, what: `bastion ${address}` });
       throw err;
@@ -256,6 +285,19 @@ export class BastionPool {
     opts.log.write(host.name, 'ssh', `connected to bastion ${b.user}@${address}:${b.port}`);
     return client;
   }
+}
+
+/**
+ * Credentials for the bastion hop. The host's password is never offered to the bastion: ssh2
+ * tries a password before keys, so inheriting it sent the host's password to another machine.
+ * A bastion that names its own identityFile or passwordEnv uses exactly those; one that names
+ * neither uses the host's key file and agent, like ssh(1) ProxyJump (a public-key signature
+ * authenticates one session and reveals nothing reusable).
+ */
+export function bastionAuthSettings(host: ResolvedHost): AuthSettings {
+  const b = host.ssh.bastion!;
+  if (b.identityFile !== undefined || b.passwordEnv !== undefined) return { identityFile: b.identityFile, passwordEnv: b.passwordEnv };
+  return { identityFile: host.ssh.identityFile, agent: host.ssh.agent };
 }
 
 function codeFromChannelFailure(message: string): string | undefined {

@@ -1,14 +1,18 @@
 import { ExitCode, KinstallError } from '../errors.js';
 import type { RunLog } from '../log.js';
+import { FileLockTimeout } from './file-lock.js';
 import {
   appendKnownHost,
   checkHostKey,
   fingerprint,
+  formatKnownHostsLine,
   keyTypeOfBlob,
   knownHostsName,
+  parseKnownHosts,
   readKnownHosts,
   recordedKeyTypes,
   removeKeyCommand,
+  type HostKeyVerdict,
 } from './known-hosts.js';
 
 export interface HostKeyContext {
@@ -21,8 +25,22 @@ export interface HostKeyContext {
   knownHostsFile: string;
   policy: 'strict' | 'accept-new';
   log: RunLog;
+  /**
+   * `--dry-run`: a new key (accept-new) is accepted for this run only and NOT written; it is kept
+   * in `pending`, shared by every connection of the run, so a second, different key for the same
+   * name is still refused as changed.
+   */
+  dryRun?: boolean;
+  pending?: PendingHostKeys;
+  /** Tells the operator something besides the run log (the dry run's "would record"). */
+  notify?: (host: string, message: string) => void;
 }
 
+/**
+ * Host key algorithms offered by default: ssh2's own list minus `ssh-rsa`, whose signatures use
+ * SHA-1 (OpenSSH disabled it by default in 8.8: "ssh-rsa ... SHA-1 hash algorithm"). RSA host
+ * keys still work through rsa-sha2-512/256 (RFC 8332), which any sshd since OpenSSH 7.2 offers.
+ */
 const defaultHostKeyAlgorithms = [
   'ssh-ed25519',
   'ecdsa-sha2-nistp256',
@@ -30,25 +48,73 @@ const defaultHostKeyAlgorithms = [
   'ecdsa-sha2-nistp521',
   'rsa-sha2-512',
   'rsa-sha2-256',
-  'ssh-rsa',
 ];
+/** Only with `ssh.allowSha1Rsa: true`, for servers too old for RFC 8332. */
+const sha1RsaAlgorithm = 'ssh-rsa';
 
 const algorithmsForKeyType: Record<string, string[]> = {
-  'ssh-rsa': ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'],
+  'ssh-rsa': ['rsa-sha2-512', 'rsa-sha2-256', sha1RsaAlgorithm],
 };
 
 /**
  * Host key algorithms to offer, with the types already recorded for this host first: like ssh(1),
  * this makes the server present the key we know instead of another type we would call unknown.
  */
-export function hostKeyAlgorithms(knownTypes: readonly string[]): string[] {
-  const preferred = knownTypes.flatMap((t) => algorithmsForKeyType[t] ?? [t]).filter((a) => defaultHostKeyAlgorithms.includes(a));
-  return [...new Set([...preferred, ...defaultHostKeyAlgorithms])];
+export function hostKeyAlgorithms(knownTypes: readonly string[], opts: { allowSha1Rsa?: boolean | undefined } = {}): string[] {
+  const offered = opts.allowSha1Rsa ? [...defaultHostKeyAlgorithms, sha1RsaAlgorithm] : defaultHostKeyAlgorithms;
+  const preferred = knownTypes.flatMap((t) => algorithmsForKeyType[t] ?? [t]).filter((a) => offered.includes(a));
+  return [...new Set([...preferred, ...offered])];
 }
 
 /** Key types recorded (plain lines) for the host, read fresh from the file. */
 export function knownKeyTypes(file: string, address: string, port: number): string[] {
   return recordedKeyTypes(readKnownHosts(file), knownHostsName(address, port));
+}
+
+/**
+ * The error for a handshake that found no common host key algorithm. ssh2 only says "no matching
+ * host key format"; `offered` (the server's list, from ssh2's debug output) lets us say whether
+ * it is the SHA-1 opt-in that is missing.
+ */
+export function noCommonHostKeyAlgorithm(
+  ctx: { host: string; what: string; address: string; port: number },
+  offered: string[] | undefined,
+  allowSha1Rsa: boolean | undefined,
+): KinstallError {
+  const where = `${ctx.address}:${ctx.port}`;
+  const list = offered?.length ? offered.join(', ') : 'no algorithm kinstall knows';
+  if (!allowSha1Rsa && offered?.includes(sha1RsaAlgorithm)) {
+    return new KinstallError(`${ctx.what} at ${where} offers only host key algorithms ${list}: ssh-rsa signs with SHA-1, which kinstall does not accept by default`, {
+      exitCode: ExitCode.unreachable,
+      host: ctx.host,
+      hint: 'enable rsa-sha2-256/512 on the server (OpenSSH 7.2 or newer: HostKeyAlgorithms), or, for an old server you trust, set ssh.allowSha1Rsa: true in the inventory',
+    });
+  }
+  return new KinstallError(`${ctx.what} at ${where} offers no host key algorithm kinstall accepts (server offers: ${list})`, {
+    exitCode: ExitCode.unreachable,
+    host: ctx.host,
+    hint: `kinstall accepts ${hostKeyAlgorithms([], { allowSha1Rsa }).join(', ')}; give the server an ed25519 or ecdsa host key`,
+  });
+}
+
+/**
+ * Keys a dry run accepted without writing them, per known_hosts file, as known_hosts lines: the
+ * same matching rules apply to them as to the file.
+ */
+export class PendingHostKeys {
+  private readonly lines = new Map<string, string[]>();
+
+  /** The verdict over the keys accepted so far in this run; `file` in messages says "not written". */
+  check(file: string, name: string, blob: Buffer): { verdict: HostKeyVerdict; label: string } {
+    const label = `${file} (dry run: accepted by this run, not written)`;
+    return { verdict: checkHostKey(parseKnownHosts((this.lines.get(file) ?? []).join('\n'), label), name, blob), label };
+  }
+
+  add(file: string, name: string, blob: Buffer): void {
+    const list = this.lines.get(file) ?? [];
+    list.push(formatKnownHostsLine(name, blob));
+    this.lines.set(file, list);
+  }
 }
 
 /**
@@ -63,65 +129,111 @@ export function createHostVerifier(ctx: HostKeyContext): {
   const name = knownHostsName(ctx.address, ctx.port);
   const err = (message: string, hint: string) =>
     new KinstallError(message, { exitCode: ExitCode.unreachable, host: ctx.host, hint });
+  const refuse = (e: KinstallError, done: (ok: boolean) => void) => {
+    failure = e;
+    done(false);
+  };
 
   const verify = (key: Buffer, done: (ok: boolean) => void): void => {
     let type: string;
     try {
       type = keyTypeOfBlob(key);
     } catch (e) {
-      failure = err(`${ctx.what} sent an unreadable host key: ${(e as Error).message}`, 'check that the address points at an SSH server');
-      done(false);
+      refuse(err(`${ctx.what} sent an unreadable host key: ${(e as Error).message}`, 'check that the address points at an SSH server'), done);
       return;
     }
     const fp = fingerprint(key);
-    const verdict = checkHostKey(readKnownHosts(ctx.knownHostsFile), name, key);
-    switch (verdict.status) {
-      case 'match':
-        done(true);
-        return;
-      case 'revoked':
-        failure = err(
-          `${ctx.what} presented ${type} key ${fp}, which ${ctx.knownHostsFile}:${verdict.line} marks as @revoked`,
-          'a revoked key must never be accepted: replace the host key on the server and record the new one',
-        );
-        done(false);
-        return;
-      case 'changed': {
-        const where = verdict.lines.map((l) => `${ctx.knownHostsFile}:${l}`).join(', ');
-        failure = err(
-          `host key of ${ctx.what} (${name}) has CHANGED: the server presented ${type} ${fp}, but ${where} records a different ${type} key. This can be a man-in-the-middle attack, or the host was reinstalled`,
-          `if you know the host was reinstalled, remove the old key (${removeKeyCommand(ctx.knownHostsFile, name)}) and connect again`,
-        );
-        done(false);
-        return;
-      }
-      case 'unknown': {
-        if (ctx.policy === 'accept-new') {
-          appendKnownHost(ctx.knownHostsFile, name, key).then(
-            (added) => {
-              if (added) ctx.log.write(ctx.host, 'hostkey', `accept-new: recorded ${name} ${type} ${fp} in ${ctx.knownHostsFile}`);
-              done(true);
-            },
-            (e: Error) => {
-              failure = err(`cannot record the host key of ${ctx.what} in ${ctx.knownHostsFile}: ${e.message}`, 'make the known_hosts file writable, or record the key yourself');
-              done(false);
-            },
+    const file = ctx.knownHostsFile;
+
+    // Why a verdict other than match or unknown refuses the key; `file` names where it was found.
+    const refusal = (verdict: HostKeyVerdict, where: string, meanwhile = ''): KinstallError | undefined => {
+      switch (verdict.status) {
+        case 'revoked':
+          return err(
+            `${ctx.what} presented ${type} key ${fp}, which ${where}:${verdict.line} marks as @revoked`,
+            'a revoked key must never be accepted: replace the host key on the server and record the new one',
           );
-          return;
-        }
-        const notes: string[] = [];
-        if (verdict.knownTypes.length > 0) notes.push(`only ${verdict.knownTypes.join(', ')} keys are recorded for it`);
-        if (verdict.certAuthorityLines.length > 0) {
-          notes.push(`@cert-authority lines (${verdict.certAuthorityLines.join(', ')}) are ignored: kinstall does not verify host certificates`);
-        }
-        failure = err(
-          `host key of ${ctx.what} (${name}) is not in ${ctx.knownHostsFile}: the server presented ${type} ${fp}${notes.length ? `; ${notes.join('; ')}` : ''}`,
-          `verify the fingerprint out of band, then record it (ssh-keyscan -p ${ctx.port} ${ctx.address} >> ${ctx.knownHostsFile}), or set ssh.hostKeyPolicy: accept-new`,
-        );
-        done(false);
-        return;
+        case 'changed':
+          return err(
+            `host key of ${ctx.what} (${name}) has CHANGED: the server presented ${type} ${fp}, but ${verdict.lines.map((l) => `${where}:${l}`).join(', ')} records a different ${type} key${meanwhile}. This can be a man-in-the-middle attack, or the host was reinstalled`,
+            `if you know the host was reinstalled, remove the old key (${removeKeyCommand(file, name)}) and connect again`,
+          );
+        case 'unknown':
+          if (verdict.certAuthorityLines.length === 0) return undefined;
+          // ssh2 (mscdex/ssh2 lib/protocol/constants.js SUPPORTED_SERVER_HOST_KEY) has no
+          // *-cert-v01@openssh.com host key algorithm, so the server's certificate never reaches
+          // us; accepting its plain key instead would bypass the CA the operator chose to trust.
+          return err(
+            `host key of ${ctx.what} (${name}) cannot be verified: ${verdict.certAuthorityLines.map((l) => `${where}:${l}`).join(', ')} trusts a certificate authority (@cert-authority) for it, but kinstall cannot check host certificates yet (its SSH library does not negotiate certificate host keys); the server presented its plain ${type} key ${fp}`,
+            `verify that fingerprint out of band (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub on the host), then record the plain key: ssh-keyscan -p ${ctx.port} ${ctx.address} >> ${file}`,
+          );
+        default:
+          return undefined;
       }
+    };
+
+    const verdict = checkHostKey(readKnownHosts(file), name, key);
+    if (verdict.status === 'match') {
+      done(true);
+      return;
     }
+    const refused = refusal(verdict, file);
+    if (refused) {
+      refuse(refused, done);
+      return;
+    }
+    if (verdict.status !== 'unknown') return refuse(err(`unexpected host key verdict ${verdict.status}`, 'report this as a kinstall bug'), done);
+
+    if (ctx.policy !== 'accept-new') {
+      const note = verdict.knownTypes.length > 0 ? `; only ${verdict.knownTypes.join(', ')} keys are recorded for it` : '';
+      refuse(
+        err(
+          `host key of ${ctx.what} (${name}) is not in ${file}: the server presented ${type} ${fp}${note}`,
+          `verify the fingerprint out of band, then record it (ssh-keyscan -p ${ctx.port} ${ctx.address} >> ${file}), or set ssh.hostKeyPolicy: accept-new`,
+        ),
+        done,
+      );
+      return;
+    }
+
+    if (ctx.dryRun) {
+      const pending = ctx.pending ?? new PendingHostKeys();
+      const seen = pending.check(file, name, key);
+      if (seen.verdict.status === 'match') return done(true);
+      const clash = refusal(seen.verdict, seen.label, ' (another connection of this run accepted it first)');
+      if (clash) return refuse(clash, done);
+      pending.add(file, name, key);
+      const message = `dry run: would record ${name} ${type} ${fp} in ${file} (accept-new); not written`;
+      ctx.log.write(ctx.host, 'hostkey', message);
+      ctx.notify?.(ctx.host, message);
+      done(true);
+      return;
+    }
+
+    appendKnownHost(file, name, key).then(
+      (result) => {
+        if (result.status === 'added') {
+          ctx.log.write(ctx.host, 'hostkey', `accept-new: recorded ${name} ${type} ${fp} in ${file}:${result.line}`);
+          done(true);
+        } else if (result.status === 'match') {
+          done(true); // recorded meanwhile by another run or host: the same key, so fine
+        } else {
+          refuse(refusal(result, file, ' (appended by another kinstall run, or another host of this run, while this one was connecting)') ?? err(`host key of ${ctx.what} (${name}) was not recorded`, 'connect again'), done);
+        }
+      },
+      (e: Error) => {
+        const why = e instanceof FileLockTimeout ? `${e.lockFile} is held by ${e.owner}` : e.message;
+        refuse(
+          err(
+            `cannot record the host key of ${ctx.what} in ${file}: ${why}`,
+            e instanceof FileLockTimeout
+              ? `wait for the other kinstall run to finish; if none is running, remove ${e.lockFile}`
+              : 'make the known_hosts file writable, or record the key yourself',
+          ),
+          done,
+        );
+      },
+    );
   };
   return { verify, failure: () => failure };
 }

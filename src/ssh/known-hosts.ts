@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { shellQuote } from '../render.js';
+import { withFileLock, type FileLockOptions } from './file-lock.js';
 
 /**
  * OpenSSH known_hosts, read and appended the way ssh(1) does (sshd(8) "SSH_KNOWN_HOSTS FILE
@@ -24,9 +25,14 @@ export interface KnownHostsFile {
   entries: KnownHostEntry[];
 }
 
-/** The name ssh looks up: `host` on port 22, `[host]:port` otherwise. */
+/**
+ * The name ssh looks up: `host` on port 22, `[host]:port` otherwise, lowercased as ssh(1) does
+ * before any known_hosts lookup (openssh-portable ssh.c main(): `lowercase(host)`), so hashed
+ * lines written by ssh for `web1` also match an inventory address `WEB1`.
+ */
 export function knownHostsName(address: string, port: number): string {
-  return port === 22 ? address : `[${address}]:${port}`;
+  const host = address.toLowerCase();
+  return port === 22 ? host : `[${host}]:${port}`;
 }
 
 export function parseKnownHosts(text: string, file: string): KnownHostsFile {
@@ -69,7 +75,9 @@ function globMatches(pattern: string, name: string): boolean {
 
 export function entryMatchesHost(entry: KnownHostEntry, name: string): boolean {
   if (entry.hosts.kind === 'hashed') {
-    const expected = crypto.createHmac('sha1', entry.hosts.salt).update(name).digest();
+    // The hash is of the lowercased name (hostfile.c host_hash() is fed ssh's lowercased host);
+    // hashing the name as given made `WEB1` miss a line ssh wrote for `web1`.
+    const expected = crypto.createHmac('sha1', entry.hosts.salt).update(name.toLowerCase()).digest();
     return expected.length === entry.hosts.hash.length && crypto.timingSafeEqual(expected, entry.hosts.hash);
   }
   let matched = false;
@@ -143,42 +151,61 @@ export function formatKnownHostsLine(name: string, blob: Buffer): string {
   return `${name} ${keyTypeOfBlob(blob)} ${blob.toString('base64')}`;
 }
 
-// Appends within this process are serialised per file, so two hosts accepted at once (or the same
-// bastion reached by several connections) re-read the file and never record a key twice.
+// Within one process appends are also queued per file, so hosts of one run do not poll the lock
+// file against each other.
 const appendQueues = new Map<string, Promise<unknown>>();
 
+/** What appendKnownHost found: the key added (at `line`), or the verdict that stopped it. */
+export type AppendResult = { status: 'added'; line: number } | HostKeyVerdict;
+
+/** The lock file that serialises kinstall's appends to `file` (ssh(1) itself takes none). */
+export function knownHostsLockFile(file: string): string {
+  return `${file}.lock`;
+}
+
 /**
- * Record a newly accepted key (hostKeyPolicy accept-new). Each append is one write(2) on an
- * O_APPEND descriptor, which keeps whole lines intact even when another process appends too.
- * Returns false when the key was already recorded by the time our turn came.
+ * Record a newly accepted key (hostKeyPolicy accept-new), the way one careful writer would: under
+ * an O_EXCL lock file next to known_hosts, re-read the file and decide again. Only a key still
+ * unknown (and not covered by an @cert-authority line) is appended; otherwise the verdict found
+ * under the lock is returned, so a different key appended meanwhile by another run, or by another
+ * host of this run with the same name, comes back as 'changed' with its line and is refused.
+ * The append is one write(2) on an O_APPEND descriptor, so a concurrent ssh(1), which takes no
+ * lock, cannot interleave within a line.
  */
-export function appendKnownHost(file: string, name: string, blob: Buffer): Promise<boolean> {
+export function appendKnownHost(file: string, name: string, blob: Buffer, lock: FileLockOptions = {}): Promise<AppendResult> {
   const previous = appendQueues.get(file) ?? Promise.resolve();
-  const next = previous.catch(() => undefined).then(() => {
-    if (checkHostKey(readKnownHosts(file), name, blob).status === 'match') return false;
-    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    const fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT, 0o644);
-    try {
-      const size = fs.fstatSync(fd).size;
-      const needsNewline = size > 0 && !endsWithNewline(file, size);
-      fs.writeSync(fd, `${needsNewline ? '\n' : ''}${formatKnownHostsLine(name, blob)}\n`);
-    } finally {
-      fs.closeSync(fd);
-    }
-    return true;
-  });
+  const next = previous
+    .catch(() => undefined)
+    .then(() => withFileLock(knownHostsLockFile(file), () => appendUnderLock(file, name, blob), lock));
   appendQueues.set(file, next);
+  void next.finally(() => {
+    if (appendQueues.get(file) === next) appendQueues.delete(file);
+  }).catch(() => undefined);
   return next;
 }
 
-function endsWithNewline(file: string, size: number): boolean {
-  const fd = fs.openSync(file, 'r');
+function appendUnderLock(file: string, name: string, blob: Buffer): AppendResult {
+  const text = readTextIfExists(file);
+  const verdict = checkHostKey(parseKnownHosts(text, file), name, blob);
+  if (verdict.status !== 'unknown' || verdict.certAuthorityLines.length > 0) return verdict;
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  const fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT, 0o644);
+  const needsNewline = text !== '' && !text.endsWith('\n');
   try {
-    const last = Buffer.alloc(1);
-    fs.readSync(fd, last, 0, 1, size - 1);
-    return last[0] === 0x0a;
+    fs.writeSync(fd, `${needsNewline ? '\n' : ''}${formatKnownHostsLine(name, blob)}\n`);
   } finally {
     fs.closeSync(fd);
+  }
+  const linesBefore = text === '' ? 0 : text.split('\n').length - (needsNewline ? 0 : 1);
+  return { status: 'added', line: linesBefore + 1 };
+}
+
+function readTextIfExists(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    throw err;
   }
 }
 
