@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -10,6 +10,7 @@ import {
   entryMatchesHost,
   fingerprint,
   hashHostName,
+  knownHostsLockFile,
   knownHostsName,
   parseKnownHosts,
   readKnownHosts,
@@ -144,4 +145,97 @@ describe('appendKnownHost', () => {
     expect(checkHostKey(kh, 'old', first).status).toBe('match');
     fs.rmSync(dir, { recursive: true });
   });
+});
+
+describe('known_hosts names like OpenSSH', () => {
+  const ed = blob('ssh-ed25519');
+
+  it('lowercases the looked-up name, so hashed lines match whatever case the inventory uses', () => {
+    expect(knownHostsName('WEB1.Example.COM', 22)).toBe('web1.example.com');
+    expect(knownHostsName('Web1', 2222)).toBe('[web1]:2222');
+    // ssh hashes the lowercased name; an inventory address in capitals must still find the line.
+    const kh = parseKnownHosts(line(hashHostName('web1.example.com'), ed), 'kh');
+    expect(checkHostKey(kh, 'WEB1.example.com', ed).status).toBe('match');
+    expect(checkHostKey(kh, knownHostsName('WEB1.EXAMPLE.COM', 22), ed).status).toBe('match');
+    const plain = parseKnownHosts(line('[Web1.Example.com]:2222', ed), 'kh');
+    expect(checkHostKey(plain, knownHostsName('web1.example.com', 2222), ed).status).toBe('match');
+  });
+});
+
+describe('appendKnownHost: one writer, decisions re-made under the lock', () => {
+  const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'kh-lock-'));
+
+  it('accepts only one of several different keys appended at once for the same name', async () => {
+    const dir = tmp();
+    const file = path.join(dir, 'known_hosts');
+    const keys = Array.from({ length: 8 }, () => blob('ssh-ed25519'));
+    const results = await Promise.all(keys.map((k) => appendKnownHost(file, '[10.0.0.1]:2222', k)));
+    const added = results.filter((r) => r.status === 'added');
+    expect(added).toEqual([{ status: 'added', line: 1 }]);
+    expect(results.filter((r) => r.status === 'changed')).toEqual(Array.from({ length: 7 }, () => ({ status: 'changed', lines: [1] })));
+    expect(readKnownHosts(file).entries).toHaveLength(1);
+    expect(fs.existsSync(knownHostsLockFile(file))).toBe(false);
+    fs.rmSync(dir, { recursive: true });
+  });
+
+  it('waits for another holder of the lock, then re-reads: a key that run appended first is a changed key', async () => {
+    const dir = tmp();
+    const file = path.join(dir, 'known_hosts');
+    fs.writeFileSync(file, '# header\n');
+    // Another kinstall run (a live pid on this machine) holds the lock ...
+    const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 20000)']);
+    fs.writeFileSync(knownHostsLockFile(file), JSON.stringify({ pid: other.pid, host: os.hostname(), started: new Date().toISOString() }));
+    const ours = blob('ssh-ed25519');
+    const pending = appendKnownHost(file, 'h1', ours);
+    await new Promise((r) => setTimeout(r, 150));
+    // ... appends its different key for the same host, and releases the lock.
+    fs.appendFileSync(file, `${line('h1', blob('ssh-ed25519'))}\n`);
+    fs.rmSync(knownHostsLockFile(file));
+    expect(await pending).toEqual({ status: 'changed', lines: [2] });
+    expect(fs.readFileSync(file, 'utf8').split('\n')).toHaveLength(3); // nothing appended by us
+    other.kill();
+    fs.rmSync(dir, { recursive: true });
+  });
+
+  it('breaks a lock whose holder is dead, and gives up on a live one after the timeout', async () => {
+    const dir = tmp();
+    const file = path.join(dir, 'known_hosts');
+    const dead = spawn(process.execPath, ['-e', '']);
+    await new Promise((r) => dead.once('exit', r));
+    fs.writeFileSync(knownHostsLockFile(file), JSON.stringify({ pid: dead.pid, host: os.hostname(), started: '2026-01-01T00:00:00Z' }));
+    expect((await appendKnownHost(file, 'h1', blob('ssh-ed25519'))).status).toBe('added');
+
+    const alive = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 20000)']);
+    fs.writeFileSync(knownHostsLockFile(file), JSON.stringify({ pid: alive.pid, host: os.hostname(), started: '2026-01-01T00:00:00Z' }));
+    await expect(appendKnownHost(file, 'h2', blob('ssh-ed25519'), { timeoutMs: 200 })).rejects.toThrow(new RegExp(`known_hosts\\.lock is held by pid ${alive.pid}`));
+    expect(readKnownHosts(file).entries).toHaveLength(1);
+    alive.kill();
+    fs.rmSync(dir, { recursive: true });
+  });
+
+  it('serialises separate processes: of four runs appending different keys for one host, one wins', async () => {
+    const dir = tmp();
+    const file = path.join(dir, 'known_hosts');
+    const moduleUrl = new URL('../../../src/ssh/known-hosts.ts', import.meta.url).href;
+    const script = `
+      import crypto from 'node:crypto';
+      const { appendKnownHost } = await import(${JSON.stringify(moduleUrl)});
+      const t = Buffer.from('ssh-ed25519'); const l = Buffer.alloc(4); l.writeUInt32BE(t.length);
+      const body = crypto.randomBytes(32); const bl = Buffer.alloc(4); bl.writeUInt32BE(32);
+      const r = await appendKnownHost(${JSON.stringify(file)}, 'shared', Buffer.concat([l, t, bl, body]));
+      process.stdout.write(r.status);`;
+    const run = () =>
+      new Promise<string>((resolve, reject) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: process.cwd() });
+        let out = '';
+        let err = '';
+        child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+        child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+        child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(err))));
+      });
+    const statuses = await Promise.all([run(), run(), run(), run()]);
+    expect(statuses.sort()).toEqual(['added', 'changed', 'changed', 'changed']);
+    expect(readKnownHosts(file).entries).toHaveLength(1);
+    fs.rmSync(dir, { recursive: true });
+  }, 30_000);
 });
