@@ -2,6 +2,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import ssh2 from 'ssh2';
 
 /**
  * Our own OpenSSH server on 127.0.0.1 for the unit-level SSH tests (apt package openssh-server;
@@ -11,8 +12,8 @@ import path from 'node:path';
 
 export const sshdBinary = '/usr/sbin/sshd';
 
-export function keygen(file: string): void {
-  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', '', '-f', file]);
+export function keygen(file: string, type: 'ed25519' | 'rsa' = 'ed25519'): void {
+  execFileSync('ssh-keygen', ['-q', '-t', type, ...(type === 'rsa' ? ['-b', '2048', '-m', 'PEM'] : []), '-N', '', '-C', '', '-f', file]);
 }
 
 /** A TCP port on 127.0.0.1 nothing listens on right now. */
@@ -79,4 +80,85 @@ export async function startLocalSshd(o: LocalSshdOptions): Promise<ChildProcess>
     throw new Error(`sshd on port ${o.port} did not start: ${stderr}`);
   }
   return child;
+}
+
+/** One authentication request as a fake server saw it (the password too: tests check where it went). */
+export interface AuthAttempt {
+  method: string;
+  username: string;
+  password?: string;
+}
+
+export interface FakeSshServer {
+  port: number;
+  attempts: AuthAttempt[];
+  close(): Promise<void>;
+}
+
+/**
+ * An SSH server made with ssh2's Server on 127.0.0.1 (no root needed): it records every
+ * authentication attempt, accepts the ones `accept` allows (publickey: any signature for an
+ * allowed key blob; it is a fake), forwards direct-tcpip channels to 127.0.0.1 like a bastion,
+ * and answers every exec with "ok".
+ */
+export async function startFakeSshServer(o: {
+  hostKey: string;
+  serverHostKeyAlgorithms?: string[];
+  /** Methods advertised after a refusal (default publickey, password, keyboard-interactive). */
+  methods?: string[];
+  accept: (a: AuthAttempt & { keyBlob?: Buffer }) => boolean;
+}): Promise<FakeSshServer> {
+  const attempts: AuthAttempt[] = [];
+  const clients = new Set<ssh2.Connection>();
+  const server = new ssh2.Server(
+    { hostKeys: [o.hostKey], ...(o.serverHostKeyAlgorithms ? { algorithms: { serverHostKey: o.serverHostKeyAlgorithms as ssh2.ServerHostKeyAlgorithm[] } } : {}) },
+    (client) => {
+      clients.add(client);
+      client.on('error', () => undefined);
+      client.on('close', () => clients.delete(client));
+      client.on('authentication', (ctx) => {
+        const attempt: AuthAttempt = { method: ctx.method, username: ctx.username };
+        if (ctx.method === 'password') attempt.password = ctx.password;
+        attempts.push(attempt);
+        const keyBlob = ctx.method === 'publickey' ? ctx.key.data : undefined;
+        if (o.accept({ ...attempt, ...(keyBlob ? { keyBlob } : {}) })) ctx.accept();
+        else ctx.reject((o.methods ?? ['publickey', 'password', 'keyboard-interactive']) as ssh2.AuthenticationType[]);
+      });
+      client.on('ready', () => {
+        client.on('tcpip', (accept, _reject, info) => {
+          const channel = accept();
+          const sock = net.connect(info.destPort, '127.0.0.1');
+          sock.on('error', () => channel.close());
+          channel.pipe(sock).pipe(channel);
+        });
+        client.on('session', (acceptSession) => {
+          const session = acceptSession();
+          session.on('exec', (acceptExec) => {
+            const stream = acceptExec();
+            stream.write('ok\n');
+            stream.exit(0);
+            stream.end();
+          });
+        });
+      });
+    },
+  );
+  const port = await new Promise<number>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port));
+  });
+  return {
+    port,
+    attempts,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const c of clients) c.end();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** An SSH key blob (what known_hosts and authorized_keys hold, base64) from a .pub file. */
+export function publicKeyBlob(pubFile: string): Buffer {
+  return Buffer.from(fs.readFileSync(pubFile, 'utf8').trim().split(/\s+/)[1]!, 'base64');
 }
