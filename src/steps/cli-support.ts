@@ -38,9 +38,17 @@ export function parseConcurrency(value: string): number {
   return n;
 }
 
-/** Connects or fails with exit 3 naming every unreachable host (the connections made are closed). */
-export async function connectOrThrow(hosts: ResolvedHost[], log: RunLog, concurrency: number): Promise<Map<string, RemoteHost>> {
-  const { remotes, failures } = await connectHosts(hosts, { log, concurrency });
+/**
+ * Connects or fails with exit 3 naming every unreachable host (the connections made are closed).
+ * With dryRun, a host key that accept-new would record is kept for this run only (not written to
+ * known_hosts) and the operator is told on stderr.
+ */
+export async function connectOrThrow(hosts: ResolvedHost[], log: RunLog, concurrency: number, opts: { dryRun?: boolean } = {}): Promise<Map<string, RemoteHost>> {
+  const { remotes, failures } = await connectHosts(hosts, {
+    log,
+    concurrency,
+    ...(opts.dryRun ? { dryRun: true, notify: (host: string, message: string) => process.stderr.write(`${host}: ${message}\n`) } : {}),
+  });
   if (failures.length > 0) {
     await closeAll(remotes);
     const first = failures[0]!;

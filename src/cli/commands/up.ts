@@ -54,7 +54,7 @@ async function up(file: string, flags: UpFlags): Promise<number> {
   process.on('SIGINT', onSigint);
   let remotes;
   try {
-    remotes = await connectOrThrow(connectTo, log, concurrency);
+    remotes = await connectOrThrow(connectTo, log, concurrency, { dryRun: flags.dryRun ?? false });
     const ctx = {
       inventory,
       hosts,

@@ -1,11 +1,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ExitCode, KinstallError } from '../../../src/errors.js';
 import type { ResolvedHost } from '../../../src/inventory/types.js';
 import { RunLog } from '../../../src/log.js';
 import { connectHost, connectHosts } from '../../../src/ssh/connect.js';
+import { closeAll, connectOrThrow } from '../../../src/steps/cli-support.js';
 import { keygen, publicKeyBlob, startFakeSshServer, type FakeSshServer } from '../../helpers/local-sshd.js';
 
 // Fake SSH servers (ssh2's Server on 127.0.0.1) that record what each hop was sent: which
@@ -134,5 +135,22 @@ describe('SSH hops: credentials per hop and host key algorithms', () => {
     expect(fs.existsSync(path.join(dir, 'known_hosts.dry'))).toBe(false);
     expect(notes).toHaveLength(1);
     expect(notes[0]).toMatch(/^dry: dry run: would record \[127\.0\.0\.1\]:\d+ ssh-ed25519 SHA256:\S+ in .*known_hosts\.dry \(accept-new\); not written$/);
+  });
+
+  it('up --dry-run passes the flag through (connectOrThrow): nothing recorded, the operator told on stderr', async () => {
+    const written: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => (written.push(String(chunk)), true));
+    const prev = process.env.KT_HOST_PW;
+    process.env.KT_HOST_PW = hostPassword;
+    try {
+      const remotes = await connectOrThrow([host({ port: target.port }, 'drycli')], log, 1, { dryRun: true });
+      await closeAll(remotes);
+    } finally {
+      spy.mockRestore();
+      if (prev === undefined) delete process.env.KT_HOST_PW;
+      else process.env.KT_HOST_PW = prev;
+    }
+    expect(fs.existsSync(path.join(dir, 'known_hosts.drycli'))).toBe(false);
+    expect(written.join('')).toMatch(/^drycli: dry run: would record \[127\.0\.0\.1\]:\d+ ssh-ed25519 .* not written\n$/);
   });
 });
