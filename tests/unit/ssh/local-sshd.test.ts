@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import ssh2 from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode, KinstallError } from '../../../src/errors.js';
 import type { ResolvedHost } from '../../../src/inventory/types.js';
@@ -234,6 +235,42 @@ describe.skipIf(!isRoot)('SSH layer against a local sshd', () => {
     // A refused bastion is reported as the bastion's failure, not the target's.
     const closed = await freePort();
     await expectConnectError(host({ port: otherPort, knownHostsFile: file, bastion: { address: '127.0.0.1', port: closed } }, 'behind3'), new RegExp(`bastion 127\\.0\\.0\\.1 connection to 127\\.0\\.0\\.1:${closed} was refused`));
+  });
+
+  it('a real sshd with a CA-signed host certificate and only @cert-authority known: the specific "not supported" error', async () => {
+    // ssh2 cannot negotiate *-cert-v01@openssh.com host keys (the day this throws no more, verify
+    // certificates instead of refusing them).
+    expect(() => new ssh2.Client().connect({ host: '127.0.0.1', port: 1, username: 'x', algorithms: { serverHostKey: ['ssh-ed25519-cert-v01@openssh.com' as ssh2.ServerHostKeyAlgorithm] } })).toThrow(/Unsupported algorithm/);
+    const ca = path.join(dir, 'host-ca');
+    keygen(ca);
+    const hostKey = path.join(dir, 'hostCert');
+    keygen(hostKey);
+    execFileSync('ssh-keygen', ['-q', '-s', ca, '-I', 'test-host', '-h', '-n', '127.0.0.1', `${hostKey}.pub`]);
+    const certPort = await freePort();
+    daemons.push(await startLocalSshd({ dir, port: certPort, hostKey, authorizedKeysFile: path.join(dir, 'authorized_keys'), extraConfig: [`HostCertificate ${hostKey}-cert.pub`] }));
+    const caLine = `@cert-authority [127.0.0.1]:${certPort} ${fs.readFileSync(`${ca}.pub`, 'utf8').trim()}`;
+    const file = knownHostsWith('known_hosts.ca', [caLine]);
+    for (const policy of ['strict', 'accept-new'] as const) {
+      const f = await expectConnectError(host({ port: certPort, knownHostsFile: file, hostKeyPolicy: policy }), /trusts a certificate authority \(@cert-authority\) for it, but kinstall cannot check host certificates yet/);
+      expect(f.message).toContain(`${file}:1`);
+      expect(f.hint).toContain(`ssh-keyscan -p ${certPort} 127.0.0.1 >> ${file}`);
+    }
+    expect(fs.readFileSync(file, 'utf8')).toBe(`${caLine}\n`);
+  });
+
+  it('a real sshd offering only ssh-rsa host keys is refused unless allowSha1Rsa', async () => {
+    const rsaKey = path.join(dir, 'hostRsa');
+    keygen(rsaKey, 'rsa');
+    const rsaPort = await freePort();
+    daemons.push(await startLocalSshd({ dir, port: rsaPort, hostKey: rsaKey, authorizedKeysFile: path.join(dir, 'authorized_keys'), extraConfig: ['HostKeyAlgorithms ssh-rsa'] }));
+    const file = path.join(dir, 'known_hosts.rsa');
+    const f = await expectConnectError(host({ port: rsaPort, knownHostsFile: file, hostKeyPolicy: 'accept-new' }), /offers only host key algorithms ssh-rsa: ssh-rsa signs with SHA-1/);
+    expect(f.hint).toContain('ssh.allowSha1Rsa: true');
+    expect(fs.existsSync(file)).toBe(false);
+    const r = await connectHost(host({ port: rsaPort, knownHostsFile: file, hostKeyPolicy: 'accept-new', allowSha1Rsa: true }), { log });
+    expect((await r.exec('echo ok')).stdout).toBe('ok\n');
+    await r.close();
+    expect(fs.readFileSync(file, 'utf8')).toMatch(/ ssh-rsa AAAA/);
   });
 
   it('reports every failing host and connects the rest', async () => {
