@@ -172,7 +172,14 @@ export function createHostVerifier(ctx: HostKeyContext): {
       }
     };
 
-    const verdict = checkHostKey(readKnownHosts(file), name, key);
+    let verdict: HostKeyVerdict;
+    try {
+      verdict = checkHostKey(readKnownHosts(file), name, key);
+    } catch (e) {
+      // Thrown inside ssh2's callback it would escape the connection; refuse with the reason.
+      refuse(err(`cannot read ${file} to verify the host key of ${ctx.what}: ${(e as Error).message}`, 'make the known_hosts file readable by the user running kinstall'), done);
+      return;
+    }
     if (verdict.status === 'match') {
       done(true);
       return;

@@ -119,3 +119,12 @@ describe('host key verification', () => {
     expect(noCommonHostKeyAlgorithm(ctx, ['ssh-dss'], undefined).message).toContain('offers no host key algorithm kinstall accepts (server offers: ssh-dss)');
   });
 });
+
+describe('an unreadable known_hosts file', () => {
+  it('refuses with the reason instead of throwing inside the handshake', async () => {
+    fs.mkdirSync(file); // reading a directory fails with EISDIR, even as root
+    const v = verifier({ policy: 'strict' });
+    expect(await decide(v, blob('ssh-ed25519'))).toBe(false);
+    expect(v.failure()?.message).toMatch(new RegExp(`cannot read ${file} to verify the host key of cp1: EISDIR`));
+  });
+});
