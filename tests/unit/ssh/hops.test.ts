@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ExitCode, KinstallError } from '../../../src/errors.js';
 import type { ResolvedHost } from '../../../src/inventory/types.js';
 import { RunLog } from '../../../src/log.js';
-import { connectHost, connectHosts } from '../../../src/ssh/connect.js';
+import { bastionAuthSettings, connectHost, connectHosts } from '../../../src/ssh/connect.js';
 import { closeAll, connectOrThrow } from '../../../src/steps/cli-support.js';
 import { keygen, publicKeyBlob, startFakeSshServer, type FakeSshServer } from '../../helpers/local-sshd.js';
 
@@ -152,5 +152,22 @@ describe('SSH hops: credentials per hop and host key algorithms', () => {
     }
     expect(fs.existsSync(path.join(dir, 'known_hosts.drycli'))).toBe(false);
     expect(written.join('')).toMatch(/^drycli: dry run: would record \[127\.0\.0\.1\]:\d+ ssh-ed25519 .* not written\n$/);
+  });
+});
+
+describe('bastionAuthSettings', () => {
+  const withBastion = (ssh: Partial<ResolvedHost['ssh']>, bastion: NonNullable<ResolvedHost['ssh']['bastion']>): ResolvedHost =>
+    ({ name: 'h', ssh: { user: 'root', port: 22, knownHostsFile: 'kh', hostKeyPolicy: 'strict', connectTimeoutSeconds: 5, ...ssh, bastion } }) as ResolvedHost;
+
+  it('never carries the host passwordEnv to the bastion', () => {
+    const h = withBastion({ passwordEnv: 'HOST_PW', identityFile: '/k/host', agent: true }, { address: 'jump' });
+    expect(bastionAuthSettings(h)).toEqual({ identityFile: '/k/host', agent: true });
+    expect(bastionAuthSettings(withBastion({ passwordEnv: 'HOST_PW' }, { address: 'jump' })).passwordEnv).toBeUndefined();
+  });
+
+  it('uses exactly the credentials the bastion names', () => {
+    const h = (b: object) => withBastion({ passwordEnv: 'HOST_PW', identityFile: '/k/host', agent: true }, { address: 'jump', ...b });
+    expect(bastionAuthSettings(h({ passwordEnv: 'JUMP_PW' }))).toEqual({ identityFile: undefined, passwordEnv: 'JUMP_PW' });
+    expect(bastionAuthSettings(h({ identityFile: '/k/jump' }))).toEqual({ identityFile: '/k/jump', passwordEnv: undefined });
   });
 });
