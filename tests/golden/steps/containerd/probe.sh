@@ -11,6 +11,9 @@ if command -v apt-get >/dev/null 2>&1; then
   esac
   if apt-mark showhold 2>/dev/null | grep -qx containerd; then echo "held=yes"; else echo "held=no"; fi
   apt-cache madison containerd 2>/dev/null | awk -F'|' '{ gsub(/ /, "", $2); print "candidate=" $2 }'
+  # What "apt-get install containerd" would pick (unpinned inventories): checked against the
+  # containerd <-> Kubernetes table before anything is installed. "(none)": no source offers it.
+  echo "policy_candidate=$(apt-cache policy containerd 2>/dev/null | awk '/Candidate:/ { print $2; exit }')"
 else
   echo "pkg=dnf"
   if rpm -q containerd.io >/dev/null 2>&1; then
@@ -19,7 +22,13 @@ else
     echo "installed=absent"
   fi
   if dnf versionlock list 2>/dev/null | grep -q '^containerd.io-'; then echo "held=yes"; else echo "held=no"; fi
+  # dnf's newest containerd.io from the configured repositories (cache only: read-only, no
+  # network). Empty when Docker's repository is not configured yet (up adds it).
+  echo "policy_candidate=$(dnf -q -C repoquery --latest-limit=1 --qf '%{version}-%{release}' containerd.io 2>/dev/null | tail -n1 || true)"
 fi
+# The host's architecture, for source: binary ({arch} in binaryUrl and binarySha256).
+echo "uname_m=$(uname -m)"
+if command -v dpkg >/dev/null 2>&1; then echo "dpkg_arch=$(dpkg --print-architecture)"; fi
 if command -v containerd >/dev/null 2>&1; then
   echo "binary_version=$(containerd --version 2>/dev/null | awk '{print $3}')"
 else
