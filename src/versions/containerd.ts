@@ -80,8 +80,9 @@ function listLines(requirement: ContainerdLineRequirement[]): string {
 
 /**
  * containerd 1.4 and older serve only CRI v1alpha2, which the kubelet stopped speaking in 1.26
- * (kubernetes/kubernetes#110618; containerd/containerd#7863 and RELEASES.md "Kubernetes support",
- * where 1.5.11+ is the oldest line listed with CRI v1). Every Kubernetes minor kinstall supports is
+ * (kubernetes/kubernetes#110618). containerd RELEASES.md, "Deprecated containerd and kubernetes
+ * versions": v1.1-v1.4 → CRI v1alpha2 only; v1.5 → "v1 (1.23+), v1alpha2"; 1.6 is where CRI v1 is
+ * stable (checked against containerd/containerd RELEASES.md at 007244d8). Every Kubernetes minor kinstall supports is
  * newer, so such a containerd fails when the kubelet starts with "CRI v1 runtime API is not
  * implemented for endpoint". null: the version cannot be read.
  */
