@@ -6,6 +6,7 @@ import { joinControlPlanesStep, joinWorkersStep } from './join.js';
 import { kubePackagesStep } from './kube-packages.js';
 import { kubeconfigStep } from './kubeconfig.js';
 import { preflightStep } from './preflight.js';
+import { nodeMetadataStep } from './node-metadata.js';
 import { prepareHostStep } from './prepare-host.js';
 import type { Step } from './types.js';
 
@@ -18,6 +19,7 @@ export const upSteps: Step[] = [
   initStep,
   joinControlPlanesStep,
   joinWorkersStep,
+  nodeMetadataStep,
   cniStep,
   dashboardStep,
   kubeconfigStep,
