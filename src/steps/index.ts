@@ -1,6 +1,7 @@
 import { cniStep } from './cni.js';
 import { containerdStep } from './containerd.js';
 import { dashboardStep } from './dashboard.js';
+import { imagesStep } from './images.js';
 import { initStep } from './init.js';
 import { joinControlPlanesStep, joinWorkersStep } from './join.js';
 import { kubePackagesStep } from './kube-packages.js';
@@ -16,6 +17,7 @@ export const upSteps: Step[] = [
   prepareHostStep,
   containerdStep,
   kubePackagesStep,
+  imagesStep,
   initStep,
   joinControlPlanesStep,
   joinWorkersStep,
