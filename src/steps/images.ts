@@ -83,6 +83,8 @@ export function renderImagesPull(inventory: Inventory): string {
 export const imagesStep: Step = {
   id: 'images',
   title: 'Images kubeadm init and the add-ons need, pulled from the mirror',
+  // A missing image must stop the run before kubeadm init, not leave joins to fail after it.
+  critical: true,
   hosts: (ctx) => [firstControlPlane(ctx)],
   async probe(ctx, host, remote) {
     const res = await remote.exec(renderImagesProbe(ctx.inventory), { sudo: true, stdin: imagesConfig(ctx), label: 'images: probe' });
