@@ -197,7 +197,8 @@ export function containerdInstallProblem(
 
 /** The containerd line the config schema must match: the inventory's, else what is installed. */
 function configVersion(inventory: Inventory, state: Map<string, string[]>): string {
-  const candidates = [inventory.containerd.version, kv(state, 'installed'), kv(state, 'binary_version'), ...(state.get('candidate') ?? [])];
+  // The policy candidate is what an unpinned install picks; the version table follows, newest first.
+  const candidates = [inventory.containerd.version, kv(state, 'installed'), kv(state, 'binary_version'), kv(state, 'policy_candidate'), ...(state.get('candidate') ?? [])];
   return candidates.find((v) => v && v !== 'absent' && normalizePackageVersion(v)) ?? '1.7.0';
 }
 
