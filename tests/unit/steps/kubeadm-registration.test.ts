@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseKubeadmConfig } from '../../../lab/simulators/src/common/kubeadm/config.js';
 import { inventorySchema } from '../../../src/inventory/schema.js';
 import {
   apiServerCertSANs,
@@ -93,6 +94,12 @@ describe('labels and taints through kubeadm nodeRegistration', () => {
       expect(labels).toBe('disk=ssd,example.com/team=a');
       expect(docs(joinW).JoinConfiguration!.nodeRegistration.taints).toEqual([{ key: 'dedicated', value: 'batch', effect: 'NoSchedule' }]);
       expect(docs(joinCp).JoinConfiguration!.nodeRegistration.taints).toEqual([{ key: 'gpu', effect: 'PreferNoSchedule' }]);
+      // The lab kubeadm (a 1.28, v1beta3 only) decodes strictly with kubeadm's field set.
+      if (version.startsWith('1.28.')) {
+        expect(() => parseKubeadmConfig(init, 'init')).not.toThrow();
+        expect(() => parseKubeadmConfig(joinW, 'join')).not.toThrow();
+        expect(() => parseKubeadmConfig(joinCp, 'join')).not.toThrow();
+      }
     });
   }
 });
