@@ -42,7 +42,8 @@ export function registryOf(image: string): string {
 /** Where containerd looks for an image: the configured mirrors in order, then the registry itself. */
 export function imageSources(inventory: Inventory, image: string): string[] {
   const registry = registryOf(image);
-  const mirrors = inventory.containerd.registryMirrors[registry] ?? [];
+  // containerd reads certs.d/<registry>/hosts.toml, else certs.d/_default/hosts.toml.
+  const mirrors = inventory.containerd.registryMirrors[registry] ?? inventory.containerd.registryMirrors._default ?? [];
   return [...mirrors, upstreamServer(registry) ?? `https://${registry}`].filter((v, i, a) => a.indexOf(v) === i);
 }
 

@@ -35,6 +35,8 @@ describe('where containerd looks', () => {
   it('mirrors in order, then the registry itself', () => {
     expect(imageSources(inventory, 'docker.io/flannel/flannel:v0.25.6')).toEqual(['http://10.77.255.1:5000', 'https://registry-1.docker.io']);
     expect(imageSources(inventory, 'registry.k8s.io/pause:3.9')).toEqual(['https://registry.k8s.io']);
+    const withDefault = { ...inventory, containerd: { ...inventory.containerd, registryMirrors: { _default: ['https://all.example'] } } };
+    expect(imageSources(withDefault, 'quay.io/a/b:1')).toEqual(['https://all.example', 'https://quay.io']);
   });
 });
 
