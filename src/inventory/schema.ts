@@ -7,6 +7,7 @@ import { z } from 'zod';
  */
 
 const port = z.number().int().min(1).max(65535);
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
 
 export const hostKeyPolicies = ['strict', 'accept-new'] as const;
 
@@ -47,6 +48,10 @@ export const hostSchema = z.strictObject({
   setHostname: z.boolean().optional().describe('Set the machine hostname to name (default true)'),
   ssh: sshSchema.optional().describe('Overrides of the cluster-wide ssh settings for this host'),
   labels: z.record(z.string(), z.string()).optional().describe('Node labels applied after the node joins'),
+  taints: z
+    .array(z.strictObject({ key: z.string(), value: z.string().optional(), effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']) }))
+    .optional()
+    .describe('Node taints, set at kubeadm init/join and kept converged'),
 });
 export type HostSpec = z.infer<typeof hostSchema>;
 
@@ -76,7 +81,10 @@ export const containerdSchema = z
     version: z.string().min(1).optional().describe('Pinned containerd version; default: the newest the OS repo offers, checked against the table'),
     source: z.enum(containerdSources).default('package').describe('package: the OS package; binary: the upstream release tarball'),
     binaryUrl: z.string().optional().describe('URL template for source: binary; {version} and {arch} are substituted'),
-    binarySha256: z.string().regex(/^[0-9a-f]{64}$/).optional().describe('SHA-256 of the binary tarball'),
+    binarySha256: z
+      .union([sha256Hex, z.record(z.string(), sha256Hex)])
+      .optional()
+      .describe('SHA-256 of the binary tarball, or a map of Go architecture (amd64, arm64) to SHA-256 when hosts differ'),
     registryMirrors: z
       .record(z.string(), z.array(z.string().url()).min(1))
       .default({})

@@ -79,14 +79,27 @@ export function endpointHost(endpoint: string): string {
 }
 
 /**
+ * A SAN as kubeadm accepts it: kubeadm's ValidateCertSANs (kubernetes/kubernetes
+ * cmd/kubeadm/app/apis/kubeadm/validation/validation.go) takes an IP address or a DNS-1123
+ * subdomain (lowercase letters, digits, "-" and "."; newer kubeadm also takes subdomain wildcards). DNS names are
+ * case-insensitive, so an address written "K8S-Master.Example.COM" (or with the root's trailing
+ * dot) is the same name lowercased; IP literals are left as written.
+ */
+export function certSAN(value: string): string {
+  return value.replace(/\.$/, '').toLowerCase();
+}
+
+/**
  * Names and addresses the API server certificate must cover: every control plane (so a client
  * may reach any of them directly) and the control-plane endpoint. kubeadm adds the service IP,
- * the kubernetes.default names and the local advertise address itself.
+ * the kubernetes.default names and the local advertise address itself. Host addresses given as
+ * DNS names are lowercased (see certSAN) so kubeadm does not refuse the config.
  */
 export function apiServerCertSANs(inventory: Inventory): string[] {
   const sans: string[] = [];
   const add = (value: string) => {
-    if (!sans.includes(value)) sans.push(value);
+    const san = certSAN(value);
+    if (!sans.includes(san)) sans.push(san);
   };
   if (inventory.kubernetes.controlPlaneEndpoint) add(endpointHost(inventory.kubernetes.controlPlaneEndpoint));
   for (const host of inventory.hosts.filter((h) => h.roles.includes('control-plane'))) {
@@ -102,11 +115,79 @@ function apiVersionOf(inventory: Inventory): { apiVersion: string; v1beta4: bool
   return { apiVersion, v1beta4: apiVersion.endsWith('/v1beta4') };
 }
 
+export interface NodeTaint {
+  key: string;
+  value?: string;
+  effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+}
+
+/**
+ * The taint kubeadm puts on a control plane when nodeRegistration.taints is unset
+ * (kubernetes/kubernetes cmd/kubeadm/app/constants: ControlPlaneTaint; the old "master" taint is
+ * gone since 1.25). A taints list given in the config REPLACES that default, so it is repeated.
+ */
+export const controlPlaneTaint: NodeTaint = { key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' };
+
+/** nodeRegistration.taints for a host; null = leave unset (kubeadm's default is right). */
+export function registrationTaints(host: ResolvedHost): NodeTaint[] | null {
+  const own = (host.spec.taints ?? []).map((t) => ({ key: t.key, ...(t.value !== undefined ? { value: t.value } : {}), effect: t.effect }));
+  if (host.isControlPlane && host.isWorker) return own; // also a worker: no control-plane taint
+  if (own.length === 0) return null;
+  return host.isControlPlane ? [controlPlaneTaint, ...own] : own;
+}
+
+// Label keys the kubelet may set on its own Node (k8s.io/kubelet/pkg/apis/well_known_labels.go,
+// IsKubeletLabel): these keys, and the [*.]kubelet.kubernetes.io / [*.]node.kubernetes.io namespaces.
+const kubeletLabels = new Set([
+  'kubernetes.io/hostname',
+  'kubernetes.io/os',
+  'kubernetes.io/arch',
+  'beta.kubernetes.io/os',
+  'beta.kubernetes.io/arch',
+  'beta.kubernetes.io/instance-type',
+  'node.kubernetes.io/instance-type',
+  'failure-domain.beta.kubernetes.io/zone',
+  'failure-domain.beta.kubernetes.io/region',
+  'topology.kubernetes.io/zone',
+  'topology.kubernetes.io/region',
+]);
+const kubeletLabelNamespaces = ['kubelet.kubernetes.io', 'node.kubernetes.io'];
+
+/**
+ * Whether `kubelet --node-labels` accepts a label key. The kubelet refuses to START with any other
+ * key in the kubernetes.io or k8s.io namespaces (cmd/kubelet/app/options/options.go, "unknown
+ * 'kubernetes.io' or 'k8s.io' labels specified with --node-labels"), e.g. node-role.kubernetes.io/*;
+ * those are applied with kubectl by the node-metadata step instead.
+ */
+export function kubeletMaySetLabel(key: string): boolean {
+  if (kubeletLabels.has(key)) return true;
+  const slash = key.indexOf('/');
+  const ns = slash >= 0 ? key.slice(0, slash) : '';
+  const inNs = (n: string) => ns === n || ns.endsWith(`.${n}`);
+  if (!inNs('kubernetes.io') && !inNs('k8s.io')) return true;
+  return kubeletLabelNamespaces.some(inNs);
+}
+
+/** kubelet's --node-labels value for a host ("" when none may be set by the kubelet), keys sorted. */
+export function kubeletNodeLabels(host: ResolvedHost): string {
+  return Object.keys(host.labels)
+    .filter(kubeletMaySetLabel)
+    .sort()
+    .map((k) => `${k}=${host.labels[k]}`)
+    .join(',');
+}
+
 function nodeRegistration(host: ResolvedHost) {
+  const taints = registrationTaints(host);
+  const nodeLabels = kubeletNodeLabels(host);
   return {
     nodeName: host.name,
     nodeIp: host.internalAddress,
     criSocket,
+    isControlPlane: host.isControlPlane,
+    nodeLabels: nodeLabels || null,
+    setTaints: taints !== null,
+    taints: taints ?? [],
     untaintControlPlane: host.isControlPlane && host.isWorker,
   };
 }
@@ -137,7 +218,8 @@ export function renderKubeadmInitConfig(input: KubeadmInitInput): string {
     bindPort: apiServerPort,
     kubernetesVersion: kubernetesVersionTag(k8s.version),
     imageRepository: k8s.imageRepository.replace(/\/+$/, ''),
-    controlPlaneEndpoint: k8s.controlPlaneEndpoint ?? null,
+    // kubeadm parses it with ParseHostPort (cmd/kubeadm/app/util/endpoint.go): an IP or a lowercase DNS-1123 name.
+    controlPlaneEndpoint: k8s.controlPlaneEndpoint ? certSAN(k8s.controlPlaneEndpoint) : null,
     dnsDomain: k8s.clusterDomain,
     podSubnet: k8s.podSubnet,
     serviceSubnet: k8s.serviceSubnet,

@@ -1,11 +1,13 @@
 import { cniStep } from './cni.js';
 import { containerdStep } from './containerd.js';
 import { dashboardStep } from './dashboard.js';
+import { imagesStep } from './images.js';
 import { initStep } from './init.js';
 import { joinControlPlanesStep, joinWorkersStep } from './join.js';
 import { kubePackagesStep } from './kube-packages.js';
 import { kubeconfigStep } from './kubeconfig.js';
 import { preflightStep } from './preflight.js';
+import { nodeMetadataStep } from './node-metadata.js';
 import { prepareHostStep } from './prepare-host.js';
 import type { Step } from './types.js';
 
@@ -15,9 +17,11 @@ export const upSteps: Step[] = [
   prepareHostStep,
   containerdStep,
   kubePackagesStep,
+  imagesStep,
   initStep,
   joinControlPlanesStep,
   joinWorkersStep,
+  nodeMetadataStep,
   cniStep,
   dashboardStep,
   kubeconfigStep,

@@ -80,7 +80,8 @@ export function remoteFor(ctx: Pick<StepContext, 'remotes'>, host: ResolvedHost)
 /** host:port the cluster's API is reached at from inside the cluster (join). */
 export function apiServerEndpoint(ctx: Pick<StepContext, 'hosts' | 'inventory'>): string {
   const cpe = ctx.inventory.kubernetes.controlPlaneEndpoint;
-  if (cpe) return withPort(cpe);
+  // Lowercase: kubeadm accepts only a lowercase DNS-1123 name (or an IP) as the endpoint host.
+  if (cpe) return withPort(cpe.toLowerCase());
   return withPort(firstControlPlane(ctx).internalAddress);
 }
 

@@ -77,3 +77,36 @@ export function checkContainerdCompat(containerdVersion: string, k8sVersion: str
 function listLines(requirement: ContainerdLineRequirement[]): string {
   return requirement.map((r) => r.line).join(', ');
 }
+
+/**
+ * containerd 1.4 and older serve only CRI v1alpha2, which the kubelet stopped speaking in 1.26
+ * (kubernetes/kubernetes#110618). containerd RELEASES.md, "Deprecated containerd and kubernetes
+ * versions": v1.1-v1.4 → CRI v1alpha2 only; v1.5 → "v1 (1.23+), v1alpha2"; 1.6 is where CRI v1 is
+ * stable (checked against containerd/containerd RELEASES.md at 007244d8). Every Kubernetes minor kinstall supports is
+ * newer, so such a containerd fails when the kubelet starts with "CRI v1 runtime API is not
+ * implemented for endpoint". null: the version cannot be read.
+ */
+export function servesCriV1(containerdVersion: string): boolean | null {
+  const version = normalizePackageVersion(containerdVersion);
+  if (version === null) return null;
+  return semver.gte(semver.coerce(version) ?? version, '1.5.0');
+}
+
+/**
+ * The verdict on the containerd a package manager would install when the inventory pins none
+ * (`apt-cache policy containerd` Candidate, dnf's newest containerd.io/containerd). Pure, for the
+ * containerd step's probe and for preflight. `candidate` may be a package version in any form;
+ * an empty or "(none)" candidate is its own failure (nothing to install).
+ */
+export function containerdCandidateVerdict(candidate: string, k8sVersion: string): CompatVerdict {
+  const fix = 'pin a supported containerd with containerd.version (one the host\'s package sources offer), or set containerd.source: binary with a release archive';
+  if (!candidate || candidate === '(none)') {
+    return { ok: false, reason: 'the host\'s package sources offer no containerd package', fix };
+  }
+  const verdict = checkContainerdCompat(candidate, k8sVersion);
+  if (verdict.ok) return verdict;
+  const symptom = servesCriV1(candidate) === false
+    ? `; it serves only CRI v1alpha2, so the kubelet would fail with "CRI v1 runtime API is not implemented"`
+    : '';
+  return { ok: false, reason: `the candidate containerd ${candidate} does not fit Kubernetes ${k8sVersion}: ${verdict.reason}${symptom}`, fix: `${fix} (${verdict.fix})` };
+}

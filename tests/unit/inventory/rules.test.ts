@@ -280,7 +280,7 @@ describe('reporting', () => {
     };
     expect(problemsOf(text).map(formatProblem)).toEqual([
       `${pos(5, '192.168.1.300')}: "192.168.1.300" is not a valid IPv4 address`,
-      `${pos(5, 'colour')}: unknown key "colour" in hosts[0]\n  hint: known keys here: name, address, internalAddress, roles, setHostname, ssh, labels`,
+      `${pos(5, 'colour')}: unknown key "colour" in hosts[0]\n  hint: known keys here: name, address, internalAddress, roles, setHostname, ssh, labels, taints`,
       `${pos(6, 'cp1')}: duplicate host name "cp1" (also hosts[0] at line 5)`,
       `${pos(6, 'master')}: hosts[1].roles[0]: "master" is not one of control-plane, worker`,
       `${pos(8, 'verison')}: unknown key "verison" in kubernetes\n  hint: did you mean "version"?`,

@@ -4,7 +4,7 @@ import { renderDashboardTokenScript } from '../../../src/cli/commands/dashboard-
 import { render } from '../../../src/render.js';
 import { renderAddonApply, renderAddonProbe } from '../../../src/steps/addon.js';
 import { cniStep } from '../../../src/steps/cni.js';
-import { renderContainerdInstall, renderContainerdProbe } from '../../../src/steps/containerd.js';
+import { renderContainerdArchProbe, renderContainerdInstall, renderContainerdProbe } from '../../../src/steps/containerd.js';
 import { initConfigPath, renderInitApply, renderInitProbe } from '../../../src/steps/init.js';
 import { renderBootstrapTokenSecret } from '../../../src/steps/join-command.js';
 import { joinConfigPath, renderTokenScript, uploadCertsConfigPath } from '../../../src/steps/join.js';
@@ -100,7 +100,10 @@ describe('step scripts (golden, Debian 1.28.15 and RHEL where they differ)', () 
         binarySha256: 'a'.repeat(64),
       },
     };
-    golden('containerd/install-binary.sh', renderContainerdInstall(binary, { ...base, pkg: 'apt' }));
+    golden('containerd/install-binary.sh', renderContainerdInstall(binary, { ...base, pkg: 'apt', arch: 'amd64' }));
+    const perArch = { ...binary, containerd: { ...binary.containerd, binarySha256: { amd64: 'a'.repeat(64), arm64: 'b'.repeat(64) } } };
+    golden('containerd/install-binary-arm64.sh', renderContainerdInstall(perArch, { ...base, pkg: 'apt', arch: 'arm64' }));
+    golden('containerd/arch.sh', renderContainerdArchProbe());
     golden('containerd/restart.sh', render('steps/containerd/restart.sh.hbs', {}));
     golden('containerd/hold-apt.sh', render('steps/containerd/hold.sh.hbs', { pkg: 'apt', package: 'containerd' }));
     golden('containerd/hold-dnf.sh', render('steps/containerd/hold.sh.hbs', { pkg: 'dnf', package: 'containerd.io' }));

@@ -30,7 +30,7 @@ describe('probe scripts run on this machine', () => {
   });
   it('containerd, kube-packages, init, join, add-ons, kubeconfig', () => {
     const c = runLocally(renderContainerdProbe(inventory));
-    for (const key of ['pkg', 'installed', 'held', 'config_sha', 'active', 'cri']) expect(c.has(key), key).toBe(true);
+    for (const key of ['pkg', 'installed', 'held', 'policy_candidate', 'uname_m', 'config_sha', 'active', 'cri']) expect(c.has(key), key).toBe(true);
     expect(c.has('file_sha:/etc/containerd/certs.d/docker.io/hosts.toml')).toBe(true);
     const k = runLocally(renderKubePackagesProbe());
     for (const key of ['pkg', 'repo_sha', 'keyring', 'installed_kubeadm', 'held_kubelet', 'installed_cri-tools', 'kubelet_enabled']) expect(k.has(key), key).toBe(true);
@@ -40,7 +40,8 @@ describe('probe scripts run on this machine', () => {
     const a = runLocally(renderAddonProbe({ id: 'cni', title: '', file: 'kube-flannel.yaml', enabled: () => true, manifest: () => '', workloads: [] }));
     expect(a.has('manifest_sha') && a.has('api')).toBe(true);
     expect(runLocally(renderKubeconfigProbe('https://x:6443', ['node1'])).has('admin_conf')).toBe(true);
-  });
+    // Real apt-cache, kubectl and systemctl calls: seconds each on a loaded machine.
+  }, 60_000);
   it('the hosts block hash in the probe equals the planner\'s for the same text', () => {
     // sed prints the block lines exactly as written, so sha256sum matches sha256(block).
     const block = '# BEGIN kinstall lab (x)\n10.0.0.1 a\n# END kinstall lab\n';

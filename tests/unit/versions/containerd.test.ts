@@ -80,3 +80,14 @@ describe('checkContainerdCompat', () => {
     expect(checkContainerdCompat('1.7.24', '1.36.0')).toMatchObject({ ok: false, reason: "Kubernetes 1.36.0 is not in containerd's support table" });
   });
 });
+
+describe('servesCriV1 (containerd RELEASES.md deprecated table)', () => {
+  it('1.4 and older: v1alpha2 only; 1.5+ serves v1', async () => {
+    const { servesCriV1 } = await import('../../../src/versions/containerd.js');
+    expect(servesCriV1('1.4.13~ds1-1~deb11u4')).toBe(false);
+    expect(servesCriV1('1.3.3-0ubuntu2')).toBe(false);
+    expect(servesCriV1('1.5.11')).toBe(true);
+    expect(servesCriV1('2.0.4')).toBe(true);
+    expect(servesCriV1('garbage')).toBeNull();
+  });
+});

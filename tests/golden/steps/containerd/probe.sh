@@ -10,7 +10,16 @@ if command -v apt-get >/dev/null 2>&1; then
     *) echo "installed=absent" ;;
   esac
   if apt-mark showhold 2>/dev/null | grep -qx containerd; then echo "held=yes"; else echo "held=no"; fi
-  apt-cache madison containerd 2>/dev/null | awk -F'|' '{ gsub(/ /, "", $2); print "candidate=" $2 }'
+  # One apt-cache call (it reads every list, ~1 s; LC_ALL=C: the labels are translated): the Candidate line is what "apt-get install
+  # containerd" would pick (unpinned inventories; checked against the containerd <-> Kubernetes
+  # table before anything is installed; "(none)": no source offers it), the version table every
+  # available version, newest first ("***" marks the installed one).
+  LC_ALL=C apt-cache policy containerd 2>/dev/null | awk '
+    /^  Candidate:/ { print "policy_candidate=" $2; next }
+    /^  Version table:/ { table = 1; next }
+    # version lines are indented 5 (or " *** "), their priority/source lines 8
+    table && /^ \*\*\* / { print "candidate=" $2; next }
+    table && /^     [^ ]/ { print "candidate=" $1 }'
 else
   echo "pkg=dnf"
   if rpm -q containerd.io >/dev/null 2>&1; then
@@ -19,7 +28,13 @@ else
     echo "installed=absent"
   fi
   if dnf versionlock list 2>/dev/null | grep -q '^containerd.io-'; then echo "held=yes"; else echo "held=no"; fi
+  # dnf's newest containerd.io from the configured repositories (cache only: read-only, no
+  # network). Empty when Docker's repository is not configured yet (up adds it).
+  echo "policy_candidate=$(dnf -q -C repoquery --latest-limit=1 --qf '%{version}-%{release}' containerd.io 2>/dev/null | tail -n1 || true)"
 fi
+# The host's architecture, for source: binary ({arch} in binaryUrl and binarySha256).
+echo "uname_m=$(uname -m)"
+if command -v dpkg >/dev/null 2>&1; then echo "dpkg_arch=$(dpkg --print-architecture)"; fi
 if command -v containerd >/dev/null 2>&1; then
   echo "binary_version=$(containerd --version 2>/dev/null | awk '{print $3}')"
 else

@@ -1,0 +1,39 @@
+set -eu
+# images pull (first control plane): every image kubeadm init and the add-ons need, pulled through
+# containerd with its registry configuration (/etc/containerd/certs.d: imageRepository and
+# mirrors), so a mirror lacking one fails here, listing all, not halfway through kubeadm init.
+# The kubeadm config (no secrets) comes on stdin.
+cfg=$(mktemp)
+err=$(mktemp)
+trap 'rm -f "$cfg" "$err"' EXIT
+cat > "$cfg"
+if ! list=$(kubeadm config images list --config "$cfg" 2>"$err"); then
+  echo "kubeadm config images list --config failed: $(tail -n 3 "$err" | tr '\n' ' ')" >&2
+  exit 1
+fi
+present() {
+  if command -v crictl >/dev/null 2>&1; then
+    crictl --runtime-endpoint unix:///run/containerd/containerd.sock inspecti "$1" >/dev/null 2>&1
+  else
+    ctr -n k8s.io images ls -q 2>/dev/null | grep -Fxq "$1"
+  fi
+}
+pull() {
+  if command -v crictl >/dev/null 2>&1; then
+    crictl --runtime-endpoint unix:///run/containerd/containerd.sock --timeout 300s pull "$1"
+  else
+    ctr -n k8s.io images pull --hosts-dir /etc/containerd/certs.d "$1"
+  fi
+}
+failed=0
+for image in $(printf '%s\n' "$list" | grep -E '^[^[:space:]]+$') docker.io/flannel/flannel-cni-plugin:v1.5.1-flannel2 docker.io/flannel/flannel:v0.25.6 docker.io/kubernetesui/dashboard:v2.7.0 docker.io/kubernetesui/metrics-scraper:v1.0.8 ; do
+  if present "$image"; then continue; fi
+  if pull "$image" >"$err" 2>&1; then
+    echo "pulled=$image"
+  else
+    # Keep going: the operator gets every missing image at once.
+    echo "missing=$image $(tail -n 2 "$err" | tr '\n' ' ')"
+    failed=1
+  fi
+done
+exit "$failed"

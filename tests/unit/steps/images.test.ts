@@ -1,0 +1,90 @@
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { KinstallError } from '../../../src/errors.js';
+import { imagesStep, imageSources, missingImagesError, planImages, registryOf, renderImagesProbe, renderImagesPull } from '../../../src/steps/images.js';
+import { upSteps } from '../../../src/steps/index.js';
+import { parseKv } from '../../../src/steps/remote.js';
+import { expectGolden } from '../../helpers/golden.js';
+import { FakeRemote, fakeContext } from './fakes.js';
+import { labCluster } from './inventories.js';
+
+const { hosts, inventory } = labCluster();
+
+describe('planImages', () => {
+  it('lists the absent images; all present → nothing to do', () => {
+    const s = parseKv('kubeadm=present\nimage:r/a:1=present\nimage:r/b:2=absent\nimage:docker.io/flannel/flannel:v0.25.6=absent\n');
+    expect(planImages(s)).toEqual({
+      changes: ['pull 2 image(s) through containerd, checking the mirror holds them: r/b:2 docker.io/flannel/flannel:v0.25.6'],
+      missing: ['r/b:2', 'docker.io/flannel/flannel:v0.25.6'],
+    });
+    expect(planImages(parseKv('kubeadm=present\nimage:r/a:1=present\n')).changes).toEqual([]);
+  });
+  it('kubeadm not installed yet (dry run on fresh hosts) or failing → a change, never "done"', () => {
+    expect(planImages(parseKv('kubeadm=absent\n')).changes[0]).toMatch(/kubeadm is not installed yet/);
+    expect(planImages(parseKv('kubeadm=present\nlist_error=bad config\n')).changes[0]).toMatch(/it failed: bad config/);
+  });
+});
+
+describe('where containerd looks', () => {
+  it('registry of a reference (docker.io when none)', () => {
+    expect(registryOf('10.77.255.1:5000/google_containers/pause:3.9')).toBe('10.77.255.1:5000');
+    expect(registryOf('registry.k8s.io/etcd:3.5.15-0')).toBe('registry.k8s.io');
+    expect(registryOf('flannel/flannel:v0.25.6')).toBe('docker.io');
+    expect(registryOf('docker.io/flannel/flannel:v0.25.6')).toBe('docker.io');
+  });
+  it('mirrors in order, then the registry itself', () => {
+    expect(imageSources(inventory, 'docker.io/flannel/flannel:v0.25.6')).toEqual(['http://10.77.255.1:5000', 'https://registry-1.docker.io']);
+    expect(imageSources(inventory, 'registry.k8s.io/pause:3.9')).toEqual(['https://registry.k8s.io']);
+    const withDefault = { ...inventory, containerd: { ...inventory.containerd, registryMirrors: { _default: ['https://all.example'] } } };
+    expect(imageSources(withDefault, 'quay.io/a/b:1')).toEqual(['https://all.example', 'https://quay.io']);
+  });
+});
+
+describe('missing images', () => {
+  it('one error lists every missing image and where it was looked for', () => {
+    const out = [
+      'pulled=10.77.255.1:5000/google_containers/kube-apiserver:v1.28.15',
+      'missing=10.77.255.1:5000/google_containers/etcd:3.5.15-0 not found',
+      'missing=docker.io/flannel/flannel:v0.25.6 failed to resolve reference',
+    ].join('\n');
+    const e = missingImagesError(inventory, 'node1', out, '', 1);
+    expect(e).toBeInstanceOf(KinstallError);
+    expect(e.host).toBe('node1');
+    expect(e.message).toContain('2 image(s)');
+    expect(e.message).toContain('10.77.255.1:5000/google_containers/etcd:3.5.15-0 — looked for at http://10.77.255.1:5000, https://10.77.255.1:5000 (not found)');
+    expect(e.message).toContain('docker.io/flannel/flannel:v0.25.6 — looked for at http://10.77.255.1:5000, https://registry-1.docker.io');
+    expect(e.message).not.toContain('kube-apiserver');
+    expect(e.hint).toMatch(/imageRepository/);
+  });
+  it('a failure without missing lines (kubeadm list failed) names the output', () => {
+    expect(missingImagesError(inventory, 'node1', '', 'kubeadm config images list --config failed: x', 1).message).toMatch(/exited with 1: kubeadm config images list/);
+  });
+});
+
+describe('images step', () => {
+  it('runs between kube-packages and init, on the first control plane, config on stdin without secrets', async () => {
+    const ids = upSteps.map((s) => s.id);
+    expect(ids.indexOf('images')).toBe(ids.indexOf('kube-packages') + 1);
+    expect(ids.indexOf('init')).toBe(ids.indexOf('images') + 1);
+    const remote = new FakeRemote('node1');
+    remote.responders.push(() => ({ stdout: 'kubeadm=present\nimage:a/b:1=absent\n' }));
+    const ctx = fakeContext(hosts, [remote], undefined, inventory);
+    expect(imagesStep.hosts(ctx).map((h) => h.name)).toEqual(['node1']);
+    const plan = await imagesStep.probe(ctx, hosts[0]!, remote);
+    expect(plan.changes).toHaveLength(1);
+    const stdin = remote.execs[0]!.opts!.stdin!;
+    expect(stdin).toContain('kind: ClusterConfiguration');
+    expect(stdin).not.toMatch(/bootstrapTokens|certificateKey/);
+    remote.responders.unshift(() => ({ code: 1, stdout: 'missing=a/b:1 not found\n' }));
+    await expect(imagesStep.apply(ctx, hosts[0]!, remote, plan)).rejects.toThrow(/a\/b:1 — looked for at/);
+  });
+  it('scripts: golden, valid sh; the probe runs here (no kubeadm → kubeadm=absent or a list)', () => {
+    const probe = renderImagesProbe(inventory);
+    const pull = renderImagesPull(inventory);
+    expectGolden('steps/images/probe.sh', probe);
+    expectGolden('steps/images/pull.sh', pull);
+    for (const text of [probe, pull]) execFileSync('dash', ['-n'], { input: text });
+    const out = parseKv(execFileSync('sh', ['-s'], { input: probe.replace('cat > "$cfg"', 'true'), encoding: 'utf8' }));
+    expect(out.has('kubeadm')).toBe(true);
+  });
+});
