@@ -1,6 +1,7 @@
 import { classifyAddress, isNodeName } from './addresses.js';
 import { cidrContains, cidrsOverlap, parseCidr, type Cidr } from './cidr.js';
 import { closestMatch } from './closest.js';
+import { IPV6_HINT, IPV6_REFUSED } from './grammar.js';
 import type { PathSegment, PositionFinder } from './positions.js';
 import type { Problem } from './problems.js';
 import type { KubernetesSpec } from './schema.js';
@@ -74,7 +75,11 @@ function checkHostNames(input: CrossFieldInput, report: Report, lineOf: LineOf):
   for (const { index, name } of input.hosts) {
     if (name === undefined) continue;
     if (!isNodeName(name)) {
-      report(['hosts', index, 'name'], `host name "${name}" is not a valid node name`, 'use lowercase letters, digits, "-" and "." (RFC 1123)');
+      // kubelet registers the node under this name and Kubernetes node names are lowercase
+      // DNS-1123 subdomains (apimachinery IsDNS1123Subdomain); kubeadm would refuse it halfway.
+      const lower = name.toLowerCase();
+      const hint = isNodeName(lower) ? `node names are lowercase: write ${lower}` : 'use lowercase letters, digits, "-" and "." (RFC 1123)';
+      report(['hosts', index, 'name'], `host name "${name}" is not a valid node name`, hint);
     }
     const first = seen.get(name);
     if (first !== undefined) {
@@ -93,6 +98,7 @@ function checkAddresses(input: CrossFieldInput, report: Report, lineOf: LineOf):
     if (spec.address !== undefined) {
       const address = classifyAddress(spec.address);
       if (!address.ok) report(['hosts', index, 'address'], address.message);
+      else if (address.kind === 'ipv6') report(['hosts', index, 'address'], `address "${spec.address}": ${IPV6_REFUSED}`, IPV6_HINT);
       const key = spec.address.toLowerCase();
       const first = seenAddress.get(key);
       if (first !== undefined) {
@@ -105,6 +111,7 @@ function checkAddresses(input: CrossFieldInput, report: Report, lineOf: LineOf):
     if (spec.internalAddress !== undefined) {
       const internal = classifyAddress(spec.internalAddress);
       if (!internal.ok) report(['hosts', index, 'internalAddress'], internal.message);
+      else if (internal.kind === 'ipv6') report(['hosts', index, 'internalAddress'], `internalAddress "${spec.internalAddress}": ${IPV6_REFUSED}`, IPV6_HINT);
       else if (internal.kind === 'dns') {
         report(['hosts', index, 'internalAddress'], `internalAddress "${spec.internalAddress}" must be an IP address`, 'the cluster advertises this address; a DNS name cannot be used');
       }
@@ -150,6 +157,8 @@ function checkSubnets(
     if (text === undefined) continue;
     const parsed = parseCidr(text);
     if (!parsed.ok) report(['kubernetes', key], `${key}: ${parsed.message}`, parsed.hint);
+    // Nothing configures IPv6 yet (forwarding sysctl, flannel EnableIPv6/IPv6Network): refuse it.
+    else if (parsed.cidr.family === 6) report(['kubernetes', key], `${key} ${parsed.cidr.text}: ${IPV6_REFUSED}`, 'use an IPv4 range, e.g. podSubnet 10.244.0.0/16 and serviceSubnet 10.96.0.0/12');
     else subnets.push({ key, cidr: parsed.cidr });
   }
   const service = subnets.find((s) => s.key === 'serviceSubnet');

@@ -1,4 +1,4 @@
-import type { Inventory } from '../inventory/schema.js';
+import { sha256For, type Inventory } from '../inventory/schema.js';
 import { containerdConfigPath, renderAllHostsToml, renderContainerdConfig, type RenderedFile } from '../kube/index.js';
 import { render } from '../render.js';
 import { normalizePackageVersion } from '../versions/index.js';
@@ -134,10 +134,11 @@ export function renderContainerdProbe(inventory: Inventory): string {
 export function renderContainerdInstall(inventory: Inventory, a: ContainerdActions): string {
   const c = inventory.containerd;
   if (c.source === 'binary') {
-    if (!c.binaryUrl || !c.binarySha256 || !c.version) {
+    const sha = sha256For(c, goArch(process.arch));
+    if (!c.binaryUrl || !sha || !c.version) {
       throw new Error('containerd.source binary needs containerd.version, containerd.binaryUrl and containerd.binarySha256');
     }
-    return render('steps/containerd/install-binary.sh.hbs', { url: binaryUrl(c.binaryUrl, c.version), sha256: c.binarySha256 });
+    return render('steps/containerd/install-binary.sh.hbs', { url: binaryUrl(c.binaryUrl, c.version), sha256: sha });
   }
   if (a.pkg === 'apt') {
     return render('steps/containerd/install-apt.sh.hbs', {
@@ -163,7 +164,7 @@ export const containerdStep: Step = {
     const state = await probeKv(remote, renderContainerdProbe(ctx.inventory), 'containerd: probe');
     const files = desiredFiles(ctx.inventory, configVersion(ctx.inventory, state)).map((f) => ({ path: f.path, sha: sha256(f.content) }));
     const c = ctx.inventory.containerd;
-    const { changes, actions } = planContainerd(state, { source: c.source, version: c.version, binarySha256: c.binarySha256, files });
+    const { changes, actions } = planContainerd(state, { source: c.source, version: c.version, binarySha256: sha256For(c, goArch(process.arch)), files });
     return { changes, data: { actions, state } };
   },
   async apply(ctx, _host, remote, plan) {
