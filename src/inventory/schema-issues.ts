@@ -40,7 +40,8 @@ export function schemaIssuesToProblems(
       }
       continue;
     }
-    if (issue.code === 'invalid_type' && valueAt(raw, path) === undefined) {
+    // A missing enum field (taints[].effect) is an invalid_value in zod, a missing key to the operator.
+    if ((issue.code === 'invalid_type' || issue.code === 'invalid_value') && valueAt(raw, path) === undefined && path.length > 0) {
       const key = path[path.length - 1];
       const parent = dottedPath(path.slice(0, -1));
       problems.push({ file, ...positions.value(path), message: `missing required key "${String(key)}"${parent ? ` in ${parent}` : ''}` });
