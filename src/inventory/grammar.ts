@@ -336,3 +336,10 @@ export const localPath: Grammar = (value) => {
   if (/[\u0000-\u001f\u007f]/.test(value)) return fail(`path ${show(value)} contains a control character`);
   return undefined;
 };
+
+/** preflight.ignore entries: a check id's shape (kinstall's ids: lowercase words joined by '-', e.g. module-br_netfilter). */
+export const checkId: Grammar = (value) =>
+  /^[a-z0-9][a-z0-9_.-]{0,62}$/.test(value) ? undefined : fail(`${show(value)} is not a check id`, 'kinstall preflight --help lists the check ids');
+
+/** Linux HOST_NAME_MAX: `hostnamectl set-hostname` refuses longer names, though Kubernetes allows 253. */
+export const HOSTNAME_MAX = 64;

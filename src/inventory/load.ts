@@ -196,6 +196,7 @@ function lenientFields(raw: Record<string, unknown>): CrossFieldInput {
       name: asString(fields.name),
       address: asString(fields.address),
       internalAddress: asString(fields.internalAddress),
+      setHostname: typeof fields.setHostname === 'boolean' ? fields.setHostname : undefined,
       roles: (roles ?? []).filter((r): r is string => typeof r === 'string'),
       rolesValid: roles !== undefined && roles.length > 0 && roles.every((r) => (knownRoles as readonly unknown[]).includes(r)),
     };

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   architectures,
   binaryUrlTemplate,
+  checkId,
   dns1123Label,
   dns1123Subdomain,
   envVarName,
@@ -173,7 +174,7 @@ export const inventorySchema = z.strictObject({
     })
     .default({ allowDisable: false }),
   preflight: z
-    .strictObject({ ignore: z.array(z.string()).default([]).describe('Check ids downgraded from fail to warn') })
+    .strictObject({ ignore: z.array(grammarString(checkId)).default([]).describe('Check ids downgraded from fail to warn') })
     .default({ ignore: [] }),
 });
 

@@ -1,7 +1,7 @@
 import { classifyAddress, isNodeName } from './addresses.js';
 import { cidrContains, cidrsOverlap, parseCidr, type Cidr } from './cidr.js';
 import { closestMatch } from './closest.js';
-import { IPV6_HINT, IPV6_REFUSED } from './grammar.js';
+import { HOSTNAME_MAX, IPV6_HINT, IPV6_REFUSED } from './grammar.js';
 import type { PathSegment, PositionFinder } from './positions.js';
 import type { Problem } from './problems.js';
 import type { KubernetesSpec } from './schema.js';
@@ -22,6 +22,8 @@ export interface HostFields {
   address?: string;
   internalAddress?: string;
   roles: string[];
+  /** False only when the host says setHostname: false. */
+  setHostname?: boolean;
 }
 export interface CrossFieldInput {
   hosts: HostFields[];
@@ -72,8 +74,11 @@ type LineOf = (path: PathSegment[]) => number;
 
 function checkHostNames(input: CrossFieldInput, report: Report, lineOf: LineOf): void {
   const seen = new Map<string, number>();
-  for (const { index, name } of input.hosts) {
+  for (const { index, name, setHostname } of input.hosts) {
     if (name === undefined) continue;
+    if (isNodeName(name) && setHostname !== false && name.length > HOSTNAME_MAX) {
+      report(['hosts', index, 'name'], `host name "${name.slice(0, 40)}..." is longer than ${HOSTNAME_MAX} characters, which a Linux hostname cannot be`, 'use a shorter name, or set setHostname: false to keep the machine\'s own hostname');
+    }
     if (!isNodeName(name)) {
       // kubelet registers the node under this name and Kubernetes node names are lowercase
       // DNS-1123 subdomains (apimachinery IsDNS1123Subdomain); kubeadm would refuse it halfway.

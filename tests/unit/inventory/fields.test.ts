@@ -153,6 +153,27 @@ describe('containerd.binarySha256', () => {
   });
 });
 
+describe('host names and preflight ids', () => {
+  it('a node name longer than a Linux hostname is refused unless setHostname is false', () => {
+    const name = `n${'a'.repeat(30)}.${'b'.repeat(38)}`;
+    const text = inventoryText({ hosts: [`  - {name: ${name}, address: 192.168.1.10, roles: [control-plane]}`] });
+    expect(problemsOf(text)).toEqual([
+      {
+        file: FILE,
+        ...at(text, 5, name),
+        message: `host name "${name.slice(0, 40)}..." is longer than 64 characters, which a Linux hostname cannot be`,
+        hint: "use a shorter name, or set setHostname: false to keep the machine's own hostname",
+      },
+    ]);
+    expect(load(inventoryText({ hosts: [`  - {name: ${name}, address: 192.168.1.10, roles: [control-plane], setHostname: false}`] })).ok).toBe(true);
+  });
+
+  it('preflight.ignore entries have the shape of a check id even where the ids are not known', () => {
+    const text = inventoryText({ extra: ['preflight: {ignore: [module-br_netfilter, "$(id)"]}'] });
+    expect(problemsOf(text).map((p) => p.message)).toEqual(['preflight.ignore[1]: "$(id)" is not a check id']);
+  });
+});
+
 describe('kinstall schema', () => {
   it('still generates with the grammar refinements, and describes the new fields', () => {
     const schema = JSON.stringify(inventoryJsonSchema());
