@@ -111,6 +111,8 @@ export const hostSchema = z.strictObject({
     .describe('Node taints, like kubectl taint: {key, value?, effect}'),
 });
 export type HostSpec = z.infer<typeof hostSchema>;
+/** One entry of hosts[].taints (Kubernetes' v1.Taint without timeAdded). */
+export type Taint = NonNullable<HostSpec['taints']>[number];
 
 export const containerdSources = ['package', 'binary'] as const;
 
