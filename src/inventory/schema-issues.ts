@@ -59,6 +59,15 @@ export function schemaIssuesToProblems(
       });
       continue;
     }
+    if (issue.code === 'invalid_union') {
+      // Every branch refused the value's type (binarySha256: 5): say which types are accepted.
+      const expected = issue.errors.flatMap((branch) => branch.filter((i) => i.code === 'invalid_type' && i.path.length === 0).map((i) => (i as { expected: string }).expected));
+      if (expected.length === issue.errors.length) {
+        const given = valueAt(raw, path);
+        problems.push({ file, ...positions.value(path), message: `${where}: expected ${expected.map((t) => typeNames[t] ?? t).join(' or ')}, got ${given === null ? 'null' : Array.isArray(given) ? 'a list' : typeof given}` });
+        continue;
+      }
+    }
     const quoteHint =
       issue.code === 'invalid_type' && issue.expected === 'string' && typeof valueAt(raw, path) === 'number'
         ? 'YAML read this as a number; put the value in quotes'
@@ -76,6 +85,8 @@ function dropMissingExplainedByTypos(problems: Problem[]): Problem[] {
     return !missing || !suggested.has(`${p.line}:did you mean "${missing[1]}"?`);
   });
 }
+
+const typeNames: Record<string, string> = { string: 'a string', record: 'a mapping', object: 'a mapping', array: 'a list', number: 'a number', boolean: 'true or false' };
 
 /** The hint a grammar refusal carries (schema.ts grammarString puts it in the custom issue's params). */
 function hintOf(issue: z.core.$ZodIssue): string | undefined {

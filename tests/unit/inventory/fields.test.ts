@@ -145,6 +145,10 @@ describe('containerd.binarySha256', () => {
       { file: FILE, ...at(text, 10, 'mips'), message: 'unknown key "mips" in containerd.binarySha256', hint: 'known keys here: amd64, arm64, ppc64le, s390x' },
     ]);
   });
+  it('a value that is neither a string nor a map names both', () => {
+    const text = inventoryText({ extra: ['containerd:', '  binarySha256: [a]'] });
+    expect(problemsOf(text).map((p) => p.message)).toEqual(['containerd.binarySha256: expected a string or a mapping, got a list']);
+  });
   it('a bad digest in the map points at its architecture', () => {
     const text = inventoryText({ extra: ['containerd:', '  binarySha256: {arm64: ABC}'] });
     expect(problemsOf(text).map(formatProblem)).toEqual([
