@@ -332,7 +332,6 @@ export const envVarName: Grammar = (value) => {
 /** A local file path: no control characters (NUL, newline...), at most PATH_MAX (4096). */
 export const localPath: Grammar = (value) => {
   if (value.length > 4096) return fail(`path ${show(value)} is longer than 4096 characters`);
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(value)) return fail(`path ${show(value)} contains a control character`);
   return undefined;
 };
