@@ -34,7 +34,7 @@ const port = z.number().int().min(1).max(65535);
  * A string held to one grammar (src/inventory/grammar.ts). The refusal carries its hint in the
  * issue's params, which schema-issues.ts turns into the problem's `hint:` line.
  */
-function grammarString(...grammars: Grammar[]): z.ZodString {
+export function grammarString(...grammars: Grammar[]): z.ZodString {
   return z.string().superRefine((value, ctx) => {
     for (const grammar of grammars) {
       const error = grammar(value);
