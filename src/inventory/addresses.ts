@@ -1,4 +1,7 @@
 import { isIP } from 'node:net';
+import { isDnsName } from './grammar.js';
+
+export { isDnsName };
 
 export type AddressKind = 'ipv4' | 'ipv6' | 'dns';
 
@@ -15,12 +18,6 @@ export function classifyAddress(address: string): { ok: true; kind: AddressKind 
   if (address.includes(':')) return { ok: false, message: `"${address}" is not a valid IPv6 address` };
   if (isDnsName(address)) return { ok: true, kind: 'dns' };
   return { ok: false, message: `"${address}" is neither an IP address nor a valid DNS name` };
-}
-
-/** RFC 1123 host name: dot-separated labels of letters, digits and inner hyphens, at most 253 characters. */
-export function isDnsName(name: string): boolean {
-  if (name.length > 253) return false;
-  return name.split('.').every((label) => /^[a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?$/.test(label));
 }
 
 /** Kubernetes node names: lowercase RFC 1123 subdomain. */

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
-import { LineCounter, parseDocument } from 'yaml';
+import { isAlias, isNode, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import { ExitCode, KinstallError } from '../errors.js';
 import { PositionFinder } from './positions.js';
 import { formatProblem, sortProblems, type Problem } from './problems.js';
@@ -26,14 +26,85 @@ export interface LoadOptions extends ValidateOptions {
   homeDir?: string;
 }
 
+/** Largest inventory file read (bytes): a real inventory is a few KiB; /dev/zero is not read at all. */
+export const MAX_INVENTORY_BYTES = 1024 * 1024;
+/** Most YAML aliases (`*name`) an inventory may hold: enough for shared ssh blocks, far from an alias bomb. */
+export const MAX_ALIASES = 100;
+
 export function loadInventory(file: string, options: LoadOptions = {}): LoadResult {
-  let text: string;
+  const read = readInventoryFile(file);
+  if (!read.ok) return { ok: false, problems: [{ file, line: 1, col: 1, ...read.problem }] };
+  return loadInventoryText(read.text, file, options);
+}
+
+/**
+ * Reads a regular file of at most MAX_INVENTORY_BYTES as UTF-8. Devices, FIFOs and directories
+ * are refused before any byte is read (O_NONBLOCK so a FIFO swapped in after the stat cannot
+ * block the open; the opened descriptor is checked again), and no read goes past the limit.
+ */
+function readInventoryFile(file: string): { ok: true; text: string } | { ok: false; problem: Omit<Problem, 'file' | 'line' | 'col'> } {
+  let fd: number | undefined;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    const before = fs.statSync(file);
+    const notRegular = describeNonRegular(before);
+    if (notRegular) return { ok: false, problem: { message: `the inventory is ${notRegular}, not a regular file`, hint: 'give the path of the inventory YAML file' } };
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    const stat = fs.fstatSync(fd);
+    const swapped = describeNonRegular(stat);
+    if (swapped) return { ok: false, problem: { message: `the inventory is ${swapped}, not a regular file` } };
+    if (stat.size > MAX_INVENTORY_BYTES) return { ok: false, problem: tooLarge(stat.size) };
+    const buffer = Buffer.alloc(MAX_INVENTORY_BYTES + 1);
+    let length = 0;
+    for (;;) {
+      const n = fs.readSync(fd, buffer, length, buffer.length - length, null);
+      if (n === 0) break;
+      length += n;
+      if (length > MAX_INVENTORY_BYTES) return { ok: false, problem: tooLarge(length) };
+    }
+    return decodeUtf8(buffer.subarray(0, length));
   } catch (err) {
-    return { ok: false, problems: [{ file, line: 1, col: 1, message: `cannot read the inventory: ${(err as Error).message}` }] };
+    const e = err as NodeJS.ErrnoException;
+    const hint = e.code === 'ENOENT' ? 'check the path' : e.code === 'EACCES' ? 'check the file permissions' : undefined;
+    return { ok: false, problem: { message: `cannot read the inventory: ${e.code ?? ''}${e.code ? ' ' : ''}${e.message.replace(/^[A-Z]+: /, '')}`, hint } };
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
   }
-  return loadInventoryText(text, file, options);
+}
+
+function describeNonRegular(stat: fs.Stats): string | undefined {
+  if (stat.isFile()) return undefined;
+  if (stat.isDirectory()) return 'a directory';
+  if (stat.isFIFO()) return 'a FIFO (named pipe)';
+  if (stat.isCharacterDevice() || stat.isBlockDevice()) return 'a device';
+  if (stat.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+function tooLarge(size: number): Omit<Problem, 'file' | 'line' | 'col'> {
+  return { message: `the inventory is larger than ${MAX_INVENTORY_BYTES} bytes (${size > MAX_INVENTORY_BYTES ? 'at least ' : ''}${size} bytes)`, hint: 'an inventory is a small YAML file; check the path' };
+}
+
+/** Strict UTF-8: binary data is refused at the line of its first invalid byte, not turned into U+FFFD. */
+function decodeUtf8(bytes: Buffer): { ok: true; text: string } | { ok: false; problem: Omit<Problem, 'file'> } {
+  try {
+    return { ok: true, text: new TextDecoder('utf-8', { fatal: true }).decode(bytes) };
+  } catch {
+    const bad = firstInvalidUtf8(bytes);
+    const line = bytes.subarray(0, bad).filter((b) => b === 0x0a).length + 1;
+    return { ok: false, problem: { line, col: 1, message: 'the inventory is not UTF-8 text', hint: 'save the file as UTF-8' } };
+  }
+}
+
+/** Offset of the first byte that does not start a well-formed UTF-8 sequence (lead byte and continuation bytes). */
+function firstInvalidUtf8(bytes: Buffer): number {
+  for (let i = 0; i < bytes.length; ) {
+    const b = bytes[i]!;
+    const length = b < 0x80 ? 1 : b >= 0xc2 && b < 0xe0 ? 2 : b >= 0xe0 && b < 0xf0 ? 3 : b >= 0xf0 && b < 0xf5 ? 4 : 0;
+    if (length === 0 || i + length > bytes.length) return i;
+    for (let k = 1; k < length; k++) if ((bytes[i + k]! & 0xc0) !== 0x80) return i;
+    i += length;
+  }
+  return 0; // overlong forms and surrogates: the decoder refused them, report the first line
 }
 
 /** Parses, validates and resolves inventory text; `file` names it in problems and anchors relative paths. */
@@ -49,7 +120,19 @@ export function loadInventoryText(text: string, file: string, options: LoadOptio
       }),
     };
   }
-  const raw: unknown = doc.toJS();
+  const aliases = checkAliases(doc, lineCounter, file);
+  if (aliases.problem) return { ok: false, problems: [aliases.problem] };
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: MAX_ALIASES });
+  } catch (err) {
+    // checkAliases catches what it can point at; this keeps any other yaml refusal an exit 2.
+    // yaml counts the nodes aliases expand to: nested aliases (a "billion laughs") end here.
+    const message = /excessive alias count/i.test((err as Error).message)
+      ? 'YAML aliases expand to too many nodes (resource exhaustion attack?)'
+      : `YAML: ${(err as Error).message.split('\n')[0]}`;
+    return { ok: false, problems: [{ file, ...(aliases.first ?? { line: 1, col: 1 }), message, hint: 'write the values out instead of nesting aliases' }] };
+  }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     const message = raw === null || raw === undefined ? 'the inventory is empty' : 'the inventory must be a mapping (apiVersion, kind, metadata, hosts, …)';
     return { ok: false, problems: [{ file, line: 1, col: 1, message }] };
@@ -69,6 +152,39 @@ export function loadInventoryText(text: string, file: string, options: LoadOptio
   return { ok: true, inventory: parsed.data, hosts, file };
 }
 
+/**
+ * Aliases are where YAML turns a small file into a huge value ("billion laughs") or into a crash
+ * (an alias to an anchor not defined before it). Both are refused at the alias, before toJS.
+ */
+function checkAliases(doc: Document, lineCounter: LineCounter, file: string): { problem?: Problem; first?: { line: number; col: number } } {
+  const anchors = new Set<string>();
+  let aliases = 0;
+  let problem: Problem | undefined;
+  let first: { line: number; col: number } | undefined;
+  const at = (node: { range?: [number, number, number] | null }): { line: number; col: number } => {
+    const { line, col } = lineCounter.linePos(node.range?.[0] ?? 0);
+    return { line, col };
+  };
+  visit(doc, (_key, node) => {
+    if (isAlias(node)) {
+      aliases += 1;
+      first ??= at(node);
+      if (!anchors.has(node.source)) {
+        problem = { file, ...at(node), message: `YAML alias *${node.source} refers to no anchor defined before it`, hint: `define &${node.source} earlier in the file` };
+        return visit.BREAK;
+      }
+      if (aliases > MAX_ALIASES) {
+        problem = { file, ...at(node), message: `more than ${MAX_ALIASES} YAML aliases`, hint: 'an inventory needs few aliases; write the values out' };
+        return visit.BREAK;
+      }
+    } else if (isNode(node) && node.anchor) {
+      anchors.add(node.anchor);
+    }
+    return undefined;
+  });
+  return { problem, first };
+}
+
 /** The fields cross-field rules read, each taken only when it has the right type (see CrossFieldInput). */
 function lenientFields(raw: Record<string, unknown>): CrossFieldInput {
   const rawHosts = Array.isArray(raw.hosts) ? (raw.hosts as unknown[]) : [];
@@ -80,6 +196,7 @@ function lenientFields(raw: Record<string, unknown>): CrossFieldInput {
       name: asString(fields.name),
       address: asString(fields.address),
       internalAddress: asString(fields.internalAddress),
+      setHostname: typeof fields.setHostname === 'boolean' ? fields.setHostname : undefined,
       roles: (roles ?? []).filter((r): r is string => typeof r === 'string'),
       rolesValid: roles !== undefined && roles.length > 0 && roles.every((r) => (knownRoles as readonly unknown[]).includes(r)),
     };

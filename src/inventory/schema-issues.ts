@@ -31,7 +31,17 @@ export function schemaIssuesToProblems(
       }
       continue;
     }
-    if (issue.code === 'invalid_type' && valueAt(raw, path) === undefined) {
+    if (issue.code === 'invalid_key') {
+      // A record key that breaks its grammar (labels, registryMirrors): point at the key itself.
+      const key = String(path[path.length - 1]);
+      const parent = dottedPath(path.slice(0, -1));
+      for (const inner of issue.issues) {
+        problems.push({ file, ...positions.key(path.slice(0, -1), key), message: `${parent}: key ${inner.message}`, hint: hintOf(inner) });
+      }
+      continue;
+    }
+    // A missing enum field (taints[].effect) is an invalid_value in zod, a missing key to the operator.
+    if ((issue.code === 'invalid_type' || issue.code === 'invalid_value') && valueAt(raw, path) === undefined && path.length > 0) {
       const key = path[path.length - 1];
       const parent = dottedPath(path.slice(0, -1));
       problems.push({ file, ...positions.value(path), message: `missing required key "${String(key)}"${parent ? ` in ${parent}` : ''}` });
@@ -49,11 +59,20 @@ export function schemaIssuesToProblems(
       });
       continue;
     }
+    if (issue.code === 'invalid_union') {
+      // Every branch refused the value's type (binarySha256: 5): say which types are accepted.
+      const expected = issue.errors.flatMap((branch) => branch.filter((i) => i.code === 'invalid_type' && i.path.length === 0).map((i) => (i as { expected: string }).expected));
+      if (expected.length === issue.errors.length) {
+        const given = valueAt(raw, path);
+        problems.push({ file, ...positions.value(path), message: `${where}: expected ${expected.map((t) => typeNames[t] ?? t).join(' or ')}, got ${given === null ? 'null' : Array.isArray(given) ? 'a list' : typeof given}` });
+        continue;
+      }
+    }
     const quoteHint =
       issue.code === 'invalid_type' && issue.expected === 'string' && typeof valueAt(raw, path) === 'number'
         ? 'YAML read this as a number; put the value in quotes'
         : undefined;
-    problems.push({ file, ...positions.value(path), message: `${where || 'inventory'}: ${issue.message}`, hint: quoteHint });
+    problems.push({ file, ...positions.value(path), message: `${where || 'inventory'}: ${issue.message}`, hint: quoteHint ?? hintOf(issue) });
   }
   return dropMissingExplainedByTypos(problems);
 }
@@ -65,6 +84,15 @@ function dropMissingExplainedByTypos(problems: Problem[]): Problem[] {
     const missing = /^missing required key "([^"]+)"/.exec(p.message);
     return !missing || !suggested.has(`${p.line}:did you mean "${missing[1]}"?`);
   });
+}
+
+const typeNames: Record<string, string> = { string: 'a string', record: 'a mapping', object: 'a mapping', array: 'a list', number: 'a number', boolean: 'true or false' };
+
+/** The hint a grammar refusal carries (schema.ts grammarString puts it in the custom issue's params). */
+function hintOf(issue: z.core.$ZodIssue): string | undefined {
+  if (issue.code !== 'custom') return undefined;
+  const hint = (issue.params as { hint?: unknown } | undefined)?.hint;
+  return typeof hint === 'string' ? hint : undefined;
 }
 
 function valueAt(raw: unknown, path: readonly PathSegment[]): unknown {
@@ -88,7 +116,15 @@ export function knownKeysAt(schema: z.ZodType, path: readonly PathSegment[]): st
     else return [];
     node = node ? unwrap(node) : undefined;
   }
-  const def = node?._zod.def as unknown as { type: string; shape?: Record<string, unknown> } | undefined;
+  const unionDef = node?._zod.def as unknown as { type: string; options?: z.core.$ZodType[] } | undefined;
+  // A union of a string and a map (binarySha256): unknown keys can only come from the map.
+  if (unionDef?.type === 'union') node = unionDef.options?.find((o) => (o._zod.def as { type: string }).type === 'record');
+  const def = node?._zod.def as unknown as { type: string; shape?: Record<string, unknown>; keyType?: z.core.$ZodType } | undefined;
+  if (def?.type === 'record' && def.keyType) {
+    // A record keyed by an enum (binarySha256's architectures): its keys are the enum's values.
+    const keyDef = def.keyType._zod.def as unknown as { type: string; entries?: Record<string, unknown> };
+    return keyDef.type === 'enum' && keyDef.entries ? Object.keys(keyDef.entries) : [];
+  }
   return def?.type === 'object' && def.shape ? Object.keys(def.shape) : [];
 }
 

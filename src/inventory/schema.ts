@@ -1,4 +1,26 @@
 import { z } from 'zod';
+import {
+  architectures,
+  binaryUrlTemplate,
+  checkId,
+  dns1123Label,
+  dns1123Subdomain,
+  envVarName,
+  hostPort,
+  httpUrl,
+  imageRepository,
+  inventoryNodeLabel,
+  labelValue,
+  localPath,
+  packageVersion,
+  posixUserName,
+  qualifiedName,
+  registryKey,
+  sha256Hex,
+  sshAddress,
+  taintEffects,
+  type Grammar,
+} from './grammar.js';
 
 /**
  * The inventory contract (apiVersion kinstall/v1alpha1). Field names are public API: renaming one
@@ -7,30 +29,49 @@ import { z } from 'zod';
  */
 
 const port = z.number().int().min(1).max(65535);
-const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
+
+/**
+ * A string held to one grammar (src/inventory/grammar.ts). The refusal carries its hint in the
+ * issue's params, which schema-issues.ts turns into the problem's `hint:` line.
+ */
+export function grammarString(...grammars: Grammar[]): z.ZodString {
+  return z.string().superRefine((value, ctx) => {
+    for (const grammar of grammars) {
+      const error = grammar(value);
+      if (error) {
+        ctx.addIssue({ code: 'custom', message: error.message, params: { hint: error.hint } });
+        return;
+      }
+    }
+  });
+}
+const nonEmpty: Grammar = (value) => (value.length === 0 ? { message: 'must not be empty' } : undefined);
+
+/** binarySha256: one SHA-256, or one per architecture when the hosts differ (see sha256For). */
+const sha256 = grammarString(sha256Hex);
 
 export const hostKeyPolicies = ['strict', 'accept-new'] as const;
 
 /** SSH settings: cluster-wide defaults under `ssh`, and per-host overrides under `hosts[].ssh`. */
 export const sshSchema = z
   .strictObject({
-    user: z.string().min(1).describe('Login user; non-root users go through sudo'),
+    user: grammarString(nonEmpty, posixUserName).describe('Login user; non-root users go through sudo'),
     port: port.describe('SSH port'),
-    identityFile: z.string().min(1).describe('Private key file (~ is expanded)'),
+    identityFile: grammarString(nonEmpty, localPath).describe('Private key file (~ is expanded)'),
     agent: z.boolean().describe('Use the SSH agent at $SSH_AUTH_SOCK'),
-    passwordEnv: z.string().min(1).describe('Name of the environment variable holding the login password'),
-    sudoPasswordEnv: z.string().min(1).describe('Name of the environment variable holding the sudo password'),
-    knownHostsFile: z.string().min(1).describe('known_hosts file used to verify host keys (~ is expanded; relative paths are relative to the inventory file)'),
+    passwordEnv: grammarString(envVarName).describe('Name of the environment variable holding the login password'),
+    sudoPasswordEnv: grammarString(envVarName).describe('Name of the environment variable holding the sudo password'),
+    knownHostsFile: grammarString(nonEmpty, localPath).describe('known_hosts file used to verify host keys (~ is expanded; relative paths are relative to the inventory file)'),
     hostKeyPolicy: z.enum(hostKeyPolicies).describe('strict: unknown host keys are an error; accept-new: unknown keys are recorded, changed keys are still an error'),
     connectTimeoutSeconds: z.number().int().min(1).max(600).describe('TCP connect and SSH handshake timeout'),
     allowSha1Rsa: z.boolean().describe('Also accept ssh-rsa host key signatures (SHA-1); off by default, for old servers only'),
     bastion: z
       .strictObject({
-        address: z.string().min(1).describe('Jump host address'),
-        user: z.string().min(1).optional().describe('Jump host login user; defaults to the host user'),
+        address: grammarString(nonEmpty, sshAddress).describe('Jump host address (IPv4 or DNS name)'),
+        user: grammarString(nonEmpty, posixUserName).optional().describe('Jump host login user; defaults to the host user'),
         port: port.optional().describe('Jump host SSH port; default 22'),
-        identityFile: z.string().min(1).optional().describe('Private key for the jump host; defaults to the host key'),
-        passwordEnv: z.string().min(1).optional().describe('Name of the environment variable holding the jump host password (the host password is never sent to the jump host)'),
+        identityFile: grammarString(nonEmpty, localPath).optional().describe('Private key for the jump host; defaults to the host key'),
+        passwordEnv: grammarString(envVarName).optional().describe('Name of the environment variable holding the jump host password (the host password is never sent to the jump host)'),
       })
       .describe('Jump host every connection goes through'),
   })
@@ -47,46 +88,62 @@ export const hostSchema = z.strictObject({
   roles: z.array(z.enum(roles)).min(1).describe('control-plane and/or worker'),
   setHostname: z.boolean().optional().describe('Set the machine hostname to name (default true)'),
   ssh: sshSchema.optional().describe('Overrides of the cluster-wide ssh settings for this host'),
-  labels: z.record(z.string(), z.string()).optional().describe('Node labels applied after the node joins'),
-  taints: z
-    .array(z.strictObject({ key: z.string(), value: z.string().optional(), effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']) }))
+  labels: z
+    .record(grammarString(qualifiedName, inventoryNodeLabel), grammarString(labelValue))
     .optional()
-    .describe('Node taints, set at kubeadm init/join and kept converged'),
+    .describe('Node labels ([prefix/]name: value); keys kubelet may set go in at registration, the others are set with kubectl after it'),
+  taints: z
+    .array(
+      z.strictObject({
+        key: grammarString(qualifiedName).describe('Taint key ([prefix/]name)'),
+        value: grammarString(labelValue).optional().describe('Taint value (label value grammar)'),
+        effect: z.enum(taintEffects).describe('NoSchedule, PreferNoSchedule or NoExecute'),
+      }),
+    )
+    .superRefine((taints, ctx) => {
+      // pkg/apis/core/validation validateNodeTaints: "taints must be unique by key and effect pair".
+      const seen = new Set<string>();
+      taints.forEach((taint, index) => {
+        const id = `${taint.key}:${taint.effect}`;
+        if (seen.has(id)) ctx.addIssue({ code: 'custom', path: [index], message: `duplicate taint ${taint.key}:${taint.effect} (taints must be unique by key and effect)` });
+        seen.add(id);
+      });
+    })
+    .optional()
+    .describe('Node taints, like kubectl taint: {key, value?, effect}'),
 });
 export type HostSpec = z.infer<typeof hostSchema>;
+/** One entry of hosts[].taints (Kubernetes' v1.Taint without timeAdded). */
+export type Taint = NonNullable<HostSpec['taints']>[number];
 
 export const containerdSources = ['package', 'binary'] as const;
 
 export const kubernetesSchema = z.strictObject({
   version: z.string().min(1).describe('Exact Kubernetes patch version, e.g. 1.28.15'),
-  imageRepository: z.string().min(1).default('registry.k8s.io').describe('Registry (and path) the control-plane images are pulled from'),
-  packageRepository: z
-    .string()
-    .url()
+  imageRepository: grammarString(nonEmpty, imageRepository).default('registry.k8s.io').describe('Registry (and path) the control-plane images are pulled from'),
+  packageRepository: grammarString(httpUrl)
     .default('https://pkgs.k8s.io/core:/stable:')
     .describe('Base URL of the Kubernetes package repository; /v<minor>/deb/ or /v<minor>/rpm/ is appended'),
   podSubnet: z.string().default('10.244.0.0/16').describe('Pod network CIDR'),
   serviceSubnet: z.string().default('10.96.0.0/12').describe('Service network CIDR'),
-  controlPlaneEndpoint: z
-    .string()
-    .min(1)
+  controlPlaneEndpoint: grammarString(nonEmpty, hostPort)
     .optional()
     .describe('Shared API endpoint (host:port, e.g. a load balancer); required with more than one control-plane host'),
-  clusterDomain: z.string().default('cluster.local').describe('Cluster DNS domain'),
+  clusterDomain: grammarString(dns1123Subdomain).default('cluster.local').describe('Cluster DNS domain'),
 });
 export type KubernetesSpec = z.infer<typeof kubernetesSchema>;
 
 export const containerdSchema = z
   .strictObject({
-    version: z.string().min(1).optional().describe('Pinned containerd version; default: the newest the OS repo offers, checked against the table'),
+    version: grammarString(nonEmpty, packageVersion).optional().describe('Pinned containerd version; default: the newest the OS repo offers, checked against the table'),
     source: z.enum(containerdSources).default('package').describe('package: the OS package; binary: the upstream release tarball'),
-    binaryUrl: z.string().optional().describe('URL template for source: binary; {version} and {arch} are substituted'),
+    binaryUrl: grammarString(binaryUrlTemplate).optional().describe('URL template for source: binary; {version} and {arch} are substituted'),
     binarySha256: z
-      .union([sha256Hex, z.record(z.string(), sha256Hex)])
+      .union([sha256, z.partialRecord(z.enum(architectures), sha256)])
       .optional()
-      .describe('SHA-256 of the binary tarball, or a map of Go architecture (amd64, arm64) to SHA-256 when hosts differ'),
+      .describe('SHA-256 of the binary tarball, or a map architecture (amd64, arm64, ppc64le, s390x) → SHA-256 when the hosts differ'),
     registryMirrors: z
-      .record(z.string(), z.array(z.string().url()).min(1))
+      .record(grammarString(registryKey), z.array(grammarString(httpUrl)).min(1))
       .default({})
       .describe('Registry host → mirror URLs, written to /etc/containerd/certs.d/<registry>/hosts.toml'),
   })
@@ -97,9 +154,7 @@ export const inventorySchema = z.strictObject({
   apiVersion: z.literal('kinstall/v1alpha1').describe('Inventory format version'),
   kind: z.literal('Cluster'),
   metadata: z.strictObject({
-    name: z
-      .string()
-      .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS-1123 label')
+    name: grammarString(dns1123Label)
       .describe('Cluster name (lowercase letters, digits and -)'),
   }),
   ssh: sshSchema.optional().describe('SSH defaults for every host; a host may override any field'),
@@ -123,8 +178,19 @@ export const inventorySchema = z.strictObject({
     })
     .default({ allowDisable: false }),
   preflight: z
-    .strictObject({ ignore: z.array(z.string()).default([]).describe('Check ids downgraded from fail to warn') })
+    .strictObject({ ignore: z.array(grammarString(checkId)).default([]).describe('Check ids downgraded from fail to warn') })
     .default({ ignore: [] }),
 });
 
 export type Inventory = z.infer<typeof inventorySchema>;
+
+/**
+ * The SHA-256 of the containerd release tarball for one host's architecture (a Go/Debian name:
+ * amd64, arm64, ppc64le, s390x): the single string when binarySha256 is one, else the map's entry
+ * for `arch`; undefined when none is given for that architecture.
+ */
+export function sha256For(spec: Pick<ContainerdSpec, 'binarySha256'>, arch: string): string | undefined {
+  const sha = spec.binarySha256;
+  if (sha === undefined || typeof sha === 'string') return sha;
+  return (sha as Partial<Record<string, string>>)[arch];
+}

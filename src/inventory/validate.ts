@@ -1,6 +1,7 @@
 import { classifyAddress, isNodeName } from './addresses.js';
 import { cidrContains, cidrsOverlap, parseCidr, type Cidr } from './cidr.js';
 import { closestMatch } from './closest.js';
+import { HOSTNAME_MAX, IPV6_HINT, IPV6_REFUSED } from './grammar.js';
 import type { PathSegment, PositionFinder } from './positions.js';
 import type { Problem } from './problems.js';
 import type { KubernetesSpec } from './schema.js';
@@ -21,6 +22,8 @@ export interface HostFields {
   address?: string;
   internalAddress?: string;
   roles: string[];
+  /** False only when the host says setHostname: false. */
+  setHostname?: boolean;
 }
 export interface CrossFieldInput {
   hosts: HostFields[];
@@ -71,10 +74,17 @@ type LineOf = (path: PathSegment[]) => number;
 
 function checkHostNames(input: CrossFieldInput, report: Report, lineOf: LineOf): void {
   const seen = new Map<string, number>();
-  for (const { index, name } of input.hosts) {
+  for (const { index, name, setHostname } of input.hosts) {
     if (name === undefined) continue;
+    if (isNodeName(name) && setHostname !== false && name.length > HOSTNAME_MAX) {
+      report(['hosts', index, 'name'], `host name "${name.slice(0, 40)}..." is longer than ${HOSTNAME_MAX} characters, which a Linux hostname cannot be`, 'use a shorter name, or set setHostname: false to keep the machine\'s own hostname');
+    }
     if (!isNodeName(name)) {
-      report(['hosts', index, 'name'], `host name "${name}" is not a valid node name`, 'use lowercase letters, digits, "-" and "." (RFC 1123)');
+      // kubelet registers the node under this name and Kubernetes node names are lowercase
+      // DNS-1123 subdomains (apimachinery IsDNS1123Subdomain); kubeadm would refuse it halfway.
+      const lower = name.toLowerCase();
+      const hint = isNodeName(lower) ? `node names are lowercase: write ${lower}` : 'use lowercase letters, digits, "-" and "." (RFC 1123)';
+      report(['hosts', index, 'name'], `host name "${name}" is not a valid node name`, hint);
     }
     const first = seen.get(name);
     if (first !== undefined) {
@@ -93,6 +103,7 @@ function checkAddresses(input: CrossFieldInput, report: Report, lineOf: LineOf):
     if (spec.address !== undefined) {
       const address = classifyAddress(spec.address);
       if (!address.ok) report(['hosts', index, 'address'], address.message);
+      else if (address.kind === 'ipv6') report(['hosts', index, 'address'], `address "${spec.address}": ${IPV6_REFUSED}`, IPV6_HINT);
       const key = spec.address.toLowerCase();
       const first = seenAddress.get(key);
       if (first !== undefined) {
@@ -105,6 +116,7 @@ function checkAddresses(input: CrossFieldInput, report: Report, lineOf: LineOf):
     if (spec.internalAddress !== undefined) {
       const internal = classifyAddress(spec.internalAddress);
       if (!internal.ok) report(['hosts', index, 'internalAddress'], internal.message);
+      else if (internal.kind === 'ipv6') report(['hosts', index, 'internalAddress'], `internalAddress "${spec.internalAddress}": ${IPV6_REFUSED}`, IPV6_HINT);
       else if (internal.kind === 'dns') {
         report(['hosts', index, 'internalAddress'], `internalAddress "${spec.internalAddress}" must be an IP address`, 'the cluster advertises this address; a DNS name cannot be used');
       }
@@ -150,6 +162,8 @@ function checkSubnets(
     if (text === undefined) continue;
     const parsed = parseCidr(text);
     if (!parsed.ok) report(['kubernetes', key], `${key}: ${parsed.message}`, parsed.hint);
+    // Nothing configures IPv6 yet (forwarding sysctl, flannel EnableIPv6/IPv6Network): refuse it.
+    else if (parsed.cidr.family === 6) report(['kubernetes', key], `${key} ${parsed.cidr.text}: ${IPV6_REFUSED}`, 'use an IPv4 range, e.g. podSubnet 10.244.0.0/16 and serviceSubnet 10.96.0.0/12');
     else subnets.push({ key, cidr: parsed.cidr });
   }
   const service = subnets.find((s) => s.key === 'serviceSubnet');

@@ -1,5 +1,5 @@
 import { ExitCode, KinstallError } from '../errors.js';
-import type { ContainerdSpec, Inventory } from '../inventory/schema.js';
+import { sha256For, type ContainerdSpec, type Inventory } from '../inventory/schema.js';
 import type { ResolvedHost } from '../inventory/types.js';
 import { containerdConfigPath, renderAllHostsToml, renderContainerdConfig, type RenderedFile } from '../kube/index.js';
 import { render } from '../render.js';
@@ -66,12 +66,6 @@ export function hostGoArch(state: Map<string, string[]>): string | undefined {
   const fromDpkg: Record<string, string> = { amd64: 'amd64', arm64: 'arm64', armhf: 'arm', ppc64el: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
   if (dpkg && fromDpkg[dpkg]) return fromDpkg[dpkg];
   return unameToGo[kv(state, 'uname_m')];
-}
-
-/** The SHA-256 of the release archive for one architecture (binarySha256 is one string or arch → sha). */
-export function binarySha256For(c: Pick<ContainerdSpec, 'binarySha256'>, arch: string): string | undefined {
-  const sha = c.binarySha256;
-  return typeof sha === 'string' || sha === undefined ? sha : sha[arch];
 }
 
 /**
@@ -218,7 +212,7 @@ export function renderContainerdProbe(inventory: Inventory): string {
 export function renderContainerdInstall(inventory: Inventory, a: ContainerdActions): string {
   const c = inventory.containerd;
   if (c.source === 'binary') {
-    const sha = a.arch ? binarySha256For(c, a.arch) : undefined;
+    const sha = a.arch ? sha256For(c, a.arch) : undefined;
     if (!c.binaryUrl || !sha || !c.version || !a.arch) {
       throw new Error(`containerd.source binary needs containerd.version, containerd.binaryUrl and a containerd.binarySha256 for this host's architecture (${a.arch ?? 'unknown'})`);
     }
@@ -281,7 +275,7 @@ export const containerdStep: Step = {
     const files = desiredFiles(ctx.inventory, configVersion(ctx.inventory, state)).map((f) => ({ path: f.path, sha: sha256(f.content) }));
     const c = ctx.inventory.containerd;
     const arch = hostGoArch(state);
-    const binarySha = arch ? binarySha256For(c, arch) : undefined;
+    const binarySha = arch ? sha256For(c, arch) : undefined;
     const { changes, actions } = planContainerd(state, { source: c.source, version: c.version, binarySha256: binarySha, files });
     const k8s = ctx.inventory.kubernetes.version;
     const problem = containerdInstallProblem(state, actions, k8s, c.source);

@@ -30,3 +30,23 @@ export function problemsOf(text: string, options: LoadOptions = {}): Problem[] {
   if (result.ok) throw new Error('expected the inventory to be invalid');
   return result.problems;
 }
+
+/** Runs `kinstall validate FILE` in-process (the CLI's own code path) and collects what it printed. */
+export async function runValidate(file: string): Promise<{ code: number; out: string; err: string; ms: number }> {
+  const { main } = await import('../../../src/cli/main.js');
+  const out: string[] = [];
+  const err: string[] = [];
+  const stdout = process.stdout.write;
+  const stderr = process.stderr.write;
+  process.stdout.write = ((chunk: unknown) => (out.push(String(chunk)), true)) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: unknown) => (err.push(String(chunk)), true)) as typeof process.stderr.write;
+  const started = performance.now();
+  try {
+    const code = await main(['node', 'kinstall', 'validate', file]);
+    return { code, out: out.join(''), err: err.join(''), ms: performance.now() - started };
+  } finally {
+    process.stdout.write = stdout;
+    process.stderr.write = stderr;
+    process.exitCode = undefined;
+  }
+}

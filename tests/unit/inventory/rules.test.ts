@@ -120,9 +120,36 @@ describe('cross-field rules', () => {
     ]);
   });
 
-  it('DNS names and IPv6 addresses are valid SSH addresses', () => {
-    const text = inventoryText({ hosts: [host('cp1', 'cp1.example.com', 'control-plane'), host('w1', '"fd00::11"')] });
+  it('DNS names in any case are valid SSH addresses (SSH is case-insensitive)', () => {
+    const text = inventoryText({ hosts: [host('cp1', 'cp1.example.com', 'control-plane'), host('w1', 'W1.Example.COM')] });
     expect(loadInventoryText(text, FILE, { env: {} }).ok).toBe(true);
+  });
+
+  it('IPv6 addresses are refused until dual-stack is implemented (issue 11 item 8)', () => {
+    const text = inventoryText({
+      hosts: [host('cp1', '192.168.1.10', 'control-plane', ', internalAddress: "fd00::10"'), host('w1', '"fd00::11"')],
+    });
+    const problems = problemsOf(text);
+    expect(problems.map((p) => [p.line, p.message])).toEqual([
+      [5, 'internalAddress "fd00::10": IPv6/dual-stack is not implemented yet'],
+      [6, 'address "fd00::11": IPv6/dual-stack is not implemented yet'],
+    ]);
+    expect(problems[0]!.hint).toMatch(/IPv4/);
+  });
+
+  it('IPv6 subnets are refused until dual-stack is implemented', () => {
+    const text = inventoryText({ kubernetes: ['  version: 1.28.15', '  podSubnet: "fd00:10:244::/56"', '  serviceSubnet: "fd00:10:96::/112"'] });
+    expect(problemsOf(text).map((p) => [p.line, p.message])).toEqual([
+      [9, 'podSubnet fd00:10:244::/56: IPv6/dual-stack is not implemented yet'],
+      [10, 'serviceSubnet fd00:10:96::/112: IPv6/dual-stack is not implemented yet'],
+    ]);
+  });
+
+  it('uppercase node names are refused with the lowercase form as a hint (issue 11 item 9)', () => {
+    const text = inventoryText({ hosts: [host('CP1.Example', '192.168.1.10', 'control-plane')] });
+    expect(problemsOf(text)).toEqual([
+      { file: FILE, ...at(text, 5, 'CP1'), message: 'host name "CP1.Example" is not a valid node name', hint: 'node names are lowercase: write cp1.example' },
+    ]);
   });
 
   it('internalAddress must be an IP', () => {

@@ -2,13 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { KinstallError } from '../../../src/errors.js';
 import {
   binaryArchProblem,
-  binarySha256For,
   containerdInstallProblem,
   containerdStep,
   hostGoArch,
   planContainerd,
   renderContainerdInstall,
 } from '../../../src/steps/containerd.js';
+import { sha256For } from '../../../src/inventory/schema.js';
 import { parseKv } from '../../../src/steps/remote.js';
 import { containerdCandidateVerdict } from '../../../src/versions/containerd.js';
 import { FakeRemote, fakeContext, fakeHost, fakeInventory } from './fakes.js';
@@ -94,8 +94,8 @@ describe('source: binary takes {arch} from each host', () => {
   });
   it('picks binarySha256 per architecture and the URL with the host arch', () => {
     const sha = { amd64: 'a'.repeat(64), arm64: 'b'.repeat(64) };
-    expect(binarySha256For({ binarySha256: sha }, 'arm64')).toBe('b'.repeat(64));
-    expect(binarySha256For({ binarySha256: 'c'.repeat(64) }, 'arm64')).toBe('c'.repeat(64));
+    expect(sha256For({ binarySha256: sha }, 'arm64')).toBe('b'.repeat(64));
+    expect(sha256For({ binarySha256: 'c'.repeat(64) }, 'arm64')).toBe('c'.repeat(64));
     const host = fakeHost('node1', ['control-plane']);
     const inventory = fakeInventory([host], {
       containerd: { source: 'binary', version: '1.7.25', binaryUrl: 'https://m/containerd-{version}-linux-{arch}.tar.gz', binarySha256: sha, registryMirrors: {} },
