@@ -1,0 +1,111 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+/**
+ * A throwaway root in which rendered scripts can really run without touching this machine: a
+ * temp directory holding nothing but dash (and the libraries it links), entered with
+ * `unshare --map-root-user --net --mount` and chroot (no privilege needed where user namespaces
+ * are on). Every command a script calls is a stub that only logs its argv and exits with the status the test chose; redirections such as `> /etc/hosts` land in
+ * the sandbox's own /etc. The network namespace is empty and there is no real binary inside.
+ *
+ * Tripwires: the `pwned` command (a stub that creates /TRIPPED) and any file whose name starts
+ * with TRIP anywhere in the sandbox (payloads such as `$(:>TRIP)` need no command at all).
+ */
+export interface Sandbox {
+  root: string;
+  /** Run a script with every stub exiting `stubStatus`; the tripwire state is reset first. */
+  run(script: string, stubStatus: 0 | 1): { status: number | null; stdout: string; stderr: string; calls: string[] };
+  /** Paths (relative to the sandbox) of every tripwire file present. */
+  tripped(): string[];
+  cleanup(): void;
+}
+
+/** Commands the templates call (a missing one is merely "not found" inside the sandbox). */
+const stubNames = [
+  'apt-cache', 'apt-get', 'apt-mark', 'awk', 'base64', 'cat', 'chmod', 'chronyd', 'cp', 'curl', 'cut', 'date', 'dnf',
+  'dpkg-query', 'firewall-cmd', 'getconf', 'getenforce', 'grep', 'gpg', 'head', 'hostname', 'id', 'install',
+  'iptables', 'kubeadm', 'kubectl', 'ln', 'mkdir', 'mktemp', 'modinfo', 'modprobe', 'mv', 'nft', 'nproc', 'rm',
+  'rpm', 'runc', 'sed', 'setenforce', 'sha256sum', 'sleep', 'ss', 'stat', 'swapoff', 'sysctl', 'systemctl', 'tail',
+  'tar', 'tee', 'touch', 'tr', 'ufw', 'uname', 'wc', 'wget', 'sudo', 'flock', 'crictl', 'ctr', 'containerd',
+  'timeout', 'env', 'xargs', 'sort', 'uniq', 'find', 'ls', 'test', 'printf', 'echo', 'sh', 'bash', 'python3',
+];
+const binDirs = ['usr/local/sbin', 'usr/local/bin', 'usr/sbin', 'usr/bin', 'sbin'];
+
+/** dash and the shared objects `ldd` lists for it, copied to the same paths under root. */
+function copyShell(root: string): void {
+  const dash = fs.realpathSync(execFileSync('sh', ['-c', 'command -v dash'], { encoding: 'utf8' }).trim());
+  fs.mkdirSync(path.join(root, 'bin'), { recursive: true });
+  fs.copyFileSync(dash, path.join(root, 'bin/sh'));
+  const ldd = execFileSync('ldd', [dash], { encoding: 'utf8' });
+  for (const m of ldd.matchAll(/(\/\S+)\s+\(0x/g)) {
+    const lib = m[1]!;
+    const target = path.join(root, lib);
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.copyFileSync(fs.realpathSync(lib), target);
+  }
+}
+
+export function sandboxAvailable(): boolean {
+  const probe = spawnSync('unshare', ['--map-root-user', '--net', '--mount', 'true'], { stdio: 'ignore' });
+  return probe.status === 0 && spawnSync('sh', ['-c', 'command -v dash && command -v ldd && command -v chroot'], { stdio: 'ignore' }).status === 0;
+}
+
+export function createSandbox(): Sandbox {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'kinstall-sandbox-'));
+  copyShell(root);
+  for (const d of [...binDirs, 'work', 'tmp', 'etc/kubernetes', 'etc/containerd', 'etc/apt/keyrings', 'etc/yum.repos.d', 'var/lib', 'usr/local/lib', 'proc', 'run', 'dev']) {
+    fs.mkdirSync(path.join(root, d), { recursive: true });
+  }
+  const stub = `#!/bin/sh\nprintf '%s\\n' "$0 $*" >> /stub.log\nread -r s < /stub-status\nexit "$s"\n`;
+  fs.writeFileSync(path.join(root, 'dev/null'), '');
+  for (const name of stubNames) fs.writeFileSync(path.join(root, 'usr/bin', name), stub, { mode: 0o755 });
+  fs.writeFileSync(path.join(root, 'usr/bin/pwned'), '#!/bin/sh\n: > /TRIPPED\n', { mode: 0o755 });
+
+  const tripped = (): string[] => {
+    const found: string[] = [];
+    const walk = (dir: string): void => {
+      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+        const p = path.join(dir, e.name);
+        if (e.name.startsWith('TRIP')) found.push(path.relative(root, p));
+        if (e.isDirectory() && !e.isSymbolicLink()) walk(p);
+      }
+    };
+    walk(root);
+    return found;
+  };
+
+  return {
+    root,
+    tripped,
+    run(script, stubStatus) {
+      for (const t of tripped()) fs.rmSync(path.join(root, t), { recursive: true, force: true });
+      fs.writeFileSync(path.join(root, 'work/script.sh'), script);
+      fs.writeFileSync(path.join(root, 'stub-status'), `${stubStatus}\n`);
+      fs.writeFileSync(path.join(root, 'stub.log'), '');
+      // A private mount namespace gives the sandbox a /dev/null (bound from the host's) and
+      // nothing else; it disappears with the process.
+      const enter = 'mount --bind /dev/null "$1/dev/null" && exec chroot "$1" /bin/sh -c "cd /work && exec /bin/sh /work/script.sh"';
+      const res = spawnSync('unshare', ['--map-root-user', '--net', '--mount', 'sh', '-c', enter, 'sandbox', root], {
+        // Nothing of this process's environment reaches the script.
+        env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' },
+        input: '',
+        encoding: 'utf8',
+        timeout: 5000,
+        killSignal: 'SIGKILL',
+      });
+      const calls = fs.readFileSync(path.join(root, 'stub.log'), 'utf8').split('\n').filter(Boolean);
+      return { status: res.status, stdout: res.stdout ?? '', stderr: res.stderr ?? '', calls };
+    },
+    cleanup() {
+      fs.rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/** `dash -n`: the script parses as POSIX sh (message on failure). */
+export function shellSyntaxError(script: string): string | null {
+  const res = spawnSync('dash', ['-n'], { input: script, encoding: 'utf8' });
+  return res.status === 0 ? null : res.stderr || `dash -n exited ${res.status}`;
+}
