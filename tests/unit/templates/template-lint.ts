@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Handlebars from 'handlebars';
-import type { AST } from 'handlebars';
 
 /**
  * The template lint behind tests/unit/templates/no-raw-interpolation.test.ts: every `{{…}}` that
@@ -58,21 +57,21 @@ export function lintTemplate(template: string, source: string, allow: readonly A
   const lang = languageOf(template);
   const lines = source.split('\n');
   const violations: Violation[] = [];
-  const at = (node: AST.Node, message: string): void => {
+  const at = (node: hbs.AST.Node, message: string): void => {
     const { line, column } = node.loc.start;
     const end = node.loc.end;
     const text = line === end.line ? (lines[line - 1] ?? '').slice(column, end.column) : (lines[line - 1] ?? '').slice(column);
     violations.push({ template, line, column: column + 1, text, message });
   };
   // A comment line of the output: the template line starts with # before this mustache.
-  const inComment = (node: AST.Node): boolean => (lines[node.loc.start.line - 1] ?? '').slice(0, node.loc.start.column).trimStart().startsWith('#');
+  const inComment = (node: hbs.AST.Node): boolean => (lines[node.loc.start.line - 1] ?? '').slice(0, node.loc.start.column).trimStart().startsWith('#');
 
-  const mustache = (node: AST.MustacheStatement): void => {
+  const mustache = (node: hbs.AST.MustacheStatement): void => {
     if (node.path.type !== 'PathExpression') {
       at(node, 'a literal or sub-expression written raw');
       return;
     }
-    const path = node.path as AST.PathExpression;
+    const path = node.path as hbs.AST.PathExpression;
     const isHelperCall = node.params.length > 0 || (node.hash?.pairs.length ?? 0) > 0;
     const comment = inComment(node);
     if (isHelperCall) {
@@ -90,15 +89,15 @@ export function lintTemplate(template: string, source: string, allow: readonly A
     }
   };
 
-  const walk = (nodes: AST.Statement[]): void => {
+  const walk = (nodes: hbs.AST.Statement[]): void => {
     for (const node of nodes) {
       switch (node.type) {
         case 'MustacheStatement':
-          mustache(node as AST.MustacheStatement);
+          mustache(node as hbs.AST.MustacheStatement);
           break;
         case 'BlockStatement': {
           // The block's own params ({{#each hosts}}, {{#if (eq a "b")}}) are never written out.
-          const block = node as AST.BlockStatement;
+          const block = node as hbs.AST.BlockStatement;
           if (block.program) walk(block.program.body);
           if (block.inverse) walk(block.inverse.body);
           break;
