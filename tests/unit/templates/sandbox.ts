@@ -17,6 +17,12 @@ export interface Sandbox {
   root: string;
   /** Run a script with every stub exiting `stubStatus`; the tripwire state is reset first. */
   run(script: string, stubStatus: 0 | 1): { status: number | null; stdout: string; stderr: string; calls: string[] };
+  /**
+   * Run many scripts in one sandbox entry (one process start instead of one per script): returns
+   * the indexes of the scripts `sh -n` refuses and whether any tripwire fired (then run() the
+   * scripts one by one to name the culprit).
+   */
+  runBatch(scripts: string[], stubStatus: 0 | 1): { syntaxErrors: number[]; tripped: string[]; status: number | null; stderr: string };
   /** Paths (relative to the sandbox) of every tripwire file present. */
   tripped(): string[];
   cleanup(): void;
@@ -24,7 +30,7 @@ export interface Sandbox {
 
 /** Commands the templates call (a missing one is merely "not found" inside the sandbox). */
 const stubNames = [
-  'apt-cache', 'apt-get', 'apt-mark', 'awk', 'base64', 'cat', 'chmod', 'chronyd', 'cp', 'curl', 'cut', 'date', 'dnf',
+  'apt-cache', 'apt-get', 'apt-mark', 'awk', 'base64', 'cat', 'chmod', 'chronyd', 'cp', 'curl', 'cut', 'dnf',
   'dpkg-query', 'firewall-cmd', 'getconf', 'getenforce', 'grep', 'gpg', 'head', 'hostname', 'id', 'install',
   'iptables', 'kubeadm', 'kubectl', 'ln', 'mkdir', 'mktemp', 'modinfo', 'modprobe', 'mv', 'nft', 'nproc', 'rm',
   'rpm', 'runc', 'sed', 'setenforce', 'sha256sum', 'sleep', 'ss', 'stat', 'swapoff', 'sysctl', 'systemctl', 'tail',
@@ -61,6 +67,9 @@ export function createSandbox(): Sandbox {
   const stub = `#!/bin/sh\nprintf '%s\\n' "$0 $*" >> /stub.log\nread -r s < /stub-status\nexit "$s"\n`;
   fs.writeFileSync(path.join(root, 'dev/null'), '');
   for (const name of stubNames) fs.writeFileSync(path.join(root, 'usr/bin', name), stub, { mode: 0o755 });
+  // date prints a clock that jumps 1000 s per call, so every `until deadline` loop ends at once.
+  fs.writeFileSync(path.join(root, 'clock'), '1000000000\n');
+  fs.writeFileSync(path.join(root, 'usr/bin/date'), `${stub.split('\n').slice(0, 2).join('\n')}\nread -r t < /clock\nt=$((t + 1000))\necho "$t" > /clock\necho "$t"\n`, { mode: 0o755 });
   fs.writeFileSync(path.join(root, 'usr/bin/pwned'), '#!/bin/sh\n: > /TRIPPED\n', { mode: 0o755 });
 
   const tripped = (): string[] => {
@@ -76,27 +85,46 @@ export function createSandbox(): Sandbox {
     return found;
   };
 
+  const prepare = (stubStatus: 0 | 1): void => {
+    for (const t of tripped()) fs.rmSync(path.join(root, t), { recursive: true, force: true });
+    fs.writeFileSync(path.join(root, 'stub-status'), `${stubStatus}\n`);
+    fs.writeFileSync(path.join(root, 'stub.log'), '');
+  };
+  const enter = (command: string, timeout: number) => {
+    // A private mount namespace gives the sandbox a /dev/null (bound from the host's) and
+    // nothing else; it disappears with the process.
+    const script = 'mount --bind /dev/null "$1/dev/null" && exec chroot "$1" /bin/sh -c "$2"';
+    return spawnSync('unshare', ['--map-root-user', '--net', '--mount', 'sh', '-c', script, 'sandbox', root, command], {
+      // Nothing of this process's environment reaches the scripts.
+      env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' },
+      input: '',
+      encoding: 'utf8',
+      timeout,
+      killSignal: 'SIGKILL',
+    });
+  };
+
   return {
     root,
     tripped,
     run(script, stubStatus) {
-      for (const t of tripped()) fs.rmSync(path.join(root, t), { recursive: true, force: true });
+      prepare(stubStatus);
       fs.writeFileSync(path.join(root, 'work/script.sh'), script);
-      fs.writeFileSync(path.join(root, 'stub-status'), `${stubStatus}\n`);
-      fs.writeFileSync(path.join(root, 'stub.log'), '');
-      // A private mount namespace gives the sandbox a /dev/null (bound from the host's) and
-      // nothing else; it disappears with the process.
-      const enter = 'mount --bind /dev/null "$1/dev/null" && exec chroot "$1" /bin/sh -c "cd /work && exec /bin/sh /work/script.sh"';
-      const res = spawnSync('unshare', ['--map-root-user', '--net', '--mount', 'sh', '-c', enter, 'sandbox', root], {
-        // Nothing of this process's environment reaches the script.
-        env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' },
-        input: '',
-        encoding: 'utf8',
-        timeout: 5000,
-        killSignal: 'SIGKILL',
-      });
+      const res = enter('cd /work && exec /bin/sh /work/script.sh', 5000);
       const calls = fs.readFileSync(path.join(root, 'stub.log'), 'utf8').split('\n').filter(Boolean);
       return { status: res.status, stdout: res.stdout ?? '', stderr: res.stderr ?? '', calls };
+    },
+    runBatch(scripts, stubStatus) {
+      prepare(stubStatus);
+      const dir = path.join(root, 'batch');
+      fs.rmSync(dir, { recursive: true, force: true });
+      fs.mkdirSync(dir);
+      scripts.forEach((text, i) => fs.writeFileSync(path.join(dir, `${i}.sh`), text));
+      // Each script in its own sh (its exit or set -e ends only itself), from /work, stdin empty.
+      const runner = `i=0; while [ "$i" -lt ${scripts.length} ]; do /bin/sh -n "/batch/$i.sh" 2>/dev/null || echo "syntax $i"; (cd /work && /bin/sh "/batch/$i.sh") </dev/null >/dev/null 2>&1; i=$((i + 1)); done`;
+      const res = enter(runner, 60_000);
+      const syntaxErrors = [...(res.stdout ?? '').matchAll(/^syntax (\d+)$/gm)].map((m) => Number(m[1]));
+      return { syntaxErrors, tripped: tripped(), status: res.status, stderr: res.stderr ?? '' };
     },
     cleanup() {
       fs.rmSync(root, { recursive: true, force: true });
