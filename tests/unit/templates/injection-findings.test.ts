@@ -83,7 +83,7 @@ describe.skipIf(!sandboxAvailable())('containerd install scripts: inventory valu
   const hosts = [fakeHost('node1', ['control-plane'], '10.77.0.11')];
   const ranPayload = (script: string): string[] => {
     const hits: string[] = [];
-    for (const status of [0, 1] as const) {
+    for (const status of [0, 1, 'checks-fail'] as const) {
       box.run(script, status);
       hits.push(...box.tripped());
     }

@@ -84,7 +84,7 @@ export function renderAll(inventory: Inventory, hosts: ResolvedHost[]): Output[]
 
   add('containerd/probe.sh', 'sh', () => renderContainerdProbe(inventory));
   const base = { install: true, hold: false, upload: [], restart: true };
-  add('containerd/install-apt.sh', 'sh', () => renderContainerdInstall(inventory, { ...base, pkg: 'apt' }));
+  add(`containerd/install-${inventory.containerd.source === "binary" ? "binary" : "apt"}.sh`, "sh", () => renderContainerdInstall(inventory, { ...base, pkg: "apt" }));
   add('containerd/install-dnf.sh', 'sh', () => renderContainerdInstall(inventory, { ...base, pkg: 'dnf' }));
   try {
     for (const f of desiredFiles(inventory, inventory.containerd.version ?? '1.7.0')) {

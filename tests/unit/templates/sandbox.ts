@@ -5,24 +5,31 @@ import path from 'node:path';
 
 /**
  * A throwaway root in which rendered scripts can really run without touching this machine: a
- * temp directory holding nothing but dash (and the libraries it links), entered with
+ * temp directory holding nothing but dash, sed and awk (and the libraries they link), entered with
  * `unshare --map-root-user --net --mount` and chroot (no privilege needed where user namespaces
- * are on). Every command a script calls is a stub that only logs its argv and exits with the status the test chose; redirections such as `> /etc/hosts` land in
+ * are on). Every other command a script calls is a stub that only logs its argv and exits with the status the test chose; redirections such as `> /etc/hosts` land in
  * the sandbox's own /etc. The network namespace is empty and there is no real binary inside.
  *
  * Tripwires: the `pwned` command (a stub that creates /TRIPPED) and any file whose name starts
  * with TRIP anywhere in the sandbox (payloads such as `$(:>TRIP)` need no command at all).
  */
+/**
+ * How the stubs answer: all succeed, all fail, or everything succeeds except the commands scripts
+ * use as checks (so the "verification failed" branches run after the downloads succeeded).
+ */
+export type StubMode = 0 | 1 | 'checks-fail';
+const checkCommands = ['sha256sum', 'grep', 'kubectl', 'rpm', 'dpkg-query', 'modinfo', 'systemctl', 'crictl', 'getenforce', 'firewall-cmd', 'ufw'];
+
 export interface Sandbox {
   root: string;
-  /** Run a script with every stub exiting `stubStatus`; the tripwire state is reset first. */
-  run(script: string, stubStatus: 0 | 1): { status: number | null; stdout: string; stderr: string; calls: string[] };
+  /** Run a script with the stubs answering as `stubMode` says; the tripwire state is reset first. */
+  run(script: string, stubMode: StubMode): { status: number | null; stdout: string; stderr: string; calls: string[] };
   /**
    * Run many scripts in one sandbox entry (one process start instead of one per script): returns
    * the indexes of the scripts `sh -n` refuses and whether any tripwire fired (then run() the
    * scripts one by one to name the culprit).
    */
-  runBatch(scripts: string[], stubStatus: 0 | 1): { syntaxErrors: number[]; tripped: string[]; status: number | null; stderr: string };
+  runBatch(scripts: string[], stubMode: StubMode): { syntaxErrors: number[]; tripped: string[]; status: number | null; stderr: string };
   /** Paths (relative to the sandbox) of every tripwire file present. */
   tripped(): string[];
   cleanup(): void;
@@ -30,28 +37,36 @@ export interface Sandbox {
 
 /** Commands the templates call (a missing one is merely "not found" inside the sandbox). */
 const stubNames = [
-  'apt-cache', 'apt-get', 'apt-mark', 'awk', 'base64', 'cat', 'chmod', 'chronyd', 'cp', 'curl', 'cut', 'dnf',
+  'apt-cache', 'apt-get', 'apt-mark', 'base64', 'cat', 'chmod', 'chronyd', 'cp', 'curl', 'cut', 'dnf',
   'dpkg-query', 'firewall-cmd', 'getconf', 'getenforce', 'grep', 'gpg', 'head', 'hostname', 'id', 'install',
   'iptables', 'kubeadm', 'kubectl', 'ln', 'mkdir', 'mktemp', 'modinfo', 'modprobe', 'mv', 'nft', 'nproc', 'rm',
-  'rpm', 'runc', 'sed', 'setenforce', 'sha256sum', 'sleep', 'ss', 'stat', 'swapoff', 'sysctl', 'systemctl', 'tail',
+  'rpm', 'runc', 'setenforce', 'sha256sum', 'sleep', 'ss', 'stat', 'swapoff', 'sysctl', 'systemctl', 'tail',
   'tar', 'tee', 'touch', 'tr', 'ufw', 'uname', 'wc', 'wget', 'sudo', 'flock', 'crictl', 'ctr', 'containerd',
   'timeout', 'env', 'xargs', 'sort', 'uniq', 'find', 'ls', 'test', 'printf', 'echo', 'sh', 'bash', 'python3',
 ];
 const binDirs = ['usr/local/sbin', 'usr/local/bin', 'usr/sbin', 'usr/bin', 'sbin'];
 
-/** dash and the shared objects `ldd` lists for it, copied to the same paths under root. */
-function copyShell(root: string): void {
-  const dash = fs.realpathSync(execFileSync('sh', ['-c', 'command -v dash'], { encoding: 'utf8' }).trim());
-  fs.mkdirSync(path.join(root, 'bin'), { recursive: true });
-  fs.copyFileSync(dash, path.join(root, 'bin/sh'));
-  const ldd = execFileSync('ldd', [dash], { encoding: 'utf8' });
+/** A binary of this machine and the shared objects `ldd` lists for it, copied under root. */
+function copyBinary(root: string, command: string, to: string): void {
+  const real = fs.realpathSync(execFileSync('sh', ['-c', `command -v ${command}`], { encoding: 'utf8' }).trim());
+  fs.mkdirSync(path.dirname(path.join(root, to)), { recursive: true });
+  fs.copyFileSync(real, path.join(root, to));
+  fs.chmodSync(path.join(root, to), 0o755);
+  const ldd = execFileSync('ldd', [real], { encoding: 'utf8' });
   for (const m of ldd.matchAll(/(\/\S+)\s+\(0x/g)) {
     const lib = m[1]!;
     const target = path.join(root, lib);
     fs.mkdirSync(path.dirname(target), { recursive: true });
-    fs.copyFileSync(fs.realpathSync(lib), target);
+    if (!fs.existsSync(target)) fs.copyFileSync(fs.realpathSync(lib), target);
   }
 }
+
+/**
+ * The text tools run for real (inside the sandbox they can only read and write the sandbox):
+ * what a script does with a value in sed or awk is exactly what the findings were about (GNU
+ * sed's `e` flag runs a command through /bin/sh, which finds the `pwned` stub).
+ */
+const realTools = ['sed', 'awk'];
 
 export function sandboxAvailable(): boolean {
   const probe = spawnSync('unshare', ['--map-root-user', '--net', '--mount', 'true'], { stdio: 'ignore' });
@@ -60,13 +75,18 @@ export function sandboxAvailable(): boolean {
 
 export function createSandbox(): Sandbox {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'kinstall-sandbox-'));
-  copyShell(root);
+  copyBinary(root, 'dash', 'bin/sh');
   for (const d of [...binDirs, 'work', 'tmp', 'etc/kubernetes', 'etc/containerd', 'etc/apt/keyrings', 'etc/yum.repos.d', 'var/lib', 'usr/local/lib', 'proc', 'run', 'dev']) {
     fs.mkdirSync(path.join(root, d), { recursive: true });
   }
-  const stub = `#!/bin/sh\nprintf '%s\\n' "$0 $*" >> /stub.log\nread -r s < /stub-status\nexit "$s"\n`;
+  const stub = `#!/bin/sh\nprintf '%s\\n' "$0 $*" >> /stub.log\nif [ -e "/stub-fail/\${0##*/}" ]; then exit 1; fi\nread -r s < /stub-status\nexit "$s"\n`;
   fs.writeFileSync(path.join(root, 'dev/null'), '');
+  // Files the probes read, so the branches that process them run too.
+  fs.writeFileSync(path.join(root, 'etc/kubernetes/admin.conf'), 'apiVersion: v1\nclusters:\n- cluster:\n    server: https://10.0.0.10:6443\n  name: demo\n');
+  fs.writeFileSync(path.join(root, 'etc/hosts'), '127.0.0.1 localhost\n# BEGIN kinstall demo (managed by kinstall)\n10.0.0.10 cp1\n# END kinstall demo\n');
+  fs.writeFileSync(path.join(root, 'etc/fstab'), '/dev/sda2 none swap sw 0 0\n');
   for (const name of stubNames) fs.writeFileSync(path.join(root, 'usr/bin', name), stub, { mode: 0o755 });
+  for (const tool of realTools) copyBinary(root, tool, `usr/bin/${tool}`);
   // date prints a clock that jumps 1000 s per call, so every `until deadline` loop ends at once.
   fs.writeFileSync(path.join(root, 'clock'), '1000000000\n');
   fs.writeFileSync(path.join(root, 'usr/bin/date'), `${stub.split('\n').slice(0, 2).join('\n')}\nread -r t < /clock\nt=$((t + 1000))\necho "$t" > /clock\necho "$t"\n`, { mode: 0o755 });
@@ -85,9 +105,12 @@ export function createSandbox(): Sandbox {
     return found;
   };
 
-  const prepare = (stubStatus: 0 | 1): void => {
+  const prepare = (mode: StubMode): void => {
     for (const t of tripped()) fs.rmSync(path.join(root, t), { recursive: true, force: true });
-    fs.writeFileSync(path.join(root, 'stub-status'), `${stubStatus}\n`);
+    fs.writeFileSync(path.join(root, 'stub-status'), mode === 1 ? '1\n' : '0\n');
+    fs.rmSync(path.join(root, 'stub-fail'), { recursive: true, force: true });
+    fs.mkdirSync(path.join(root, 'stub-fail'));
+    if (mode === 'checks-fail') for (const c of checkCommands) fs.writeFileSync(path.join(root, 'stub-fail', c), '');
     fs.writeFileSync(path.join(root, 'stub.log'), '');
   };
   const enter = (command: string, timeout: number) => {
@@ -107,15 +130,15 @@ export function createSandbox(): Sandbox {
   return {
     root,
     tripped,
-    run(script, stubStatus) {
-      prepare(stubStatus);
+    run(script, stubMode) {
+      prepare(stubMode);
       fs.writeFileSync(path.join(root, 'work/script.sh'), script);
       const res = enter('cd /work && exec /bin/sh /work/script.sh', 5000);
       const calls = fs.readFileSync(path.join(root, 'stub.log'), 'utf8').split('\n').filter(Boolean);
       return { status: res.status, stdout: res.stdout ?? '', stderr: res.stderr ?? '', calls };
     },
-    runBatch(scripts, stubStatus) {
-      prepare(stubStatus);
+    runBatch(scripts, stubMode) {
+      prepare(stubMode);
       const dir = path.join(root, 'batch');
       fs.rmSync(dir, { recursive: true, force: true });
       fs.mkdirSync(dir);
