@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -29,7 +29,7 @@ export interface Sandbox {
    * the indexes of the scripts `sh -n` refuses and whether any tripwire fired (then run() the
    * scripts one by one to name the culprit).
    */
-  runBatch(scripts: string[], stubMode: StubMode): { syntaxErrors: number[]; tripped: string[]; status: number | null; stderr: string };
+  runBatch(scripts: string[], stubMode: StubMode): Promise<{ syntaxErrors: number[]; tripped: string[]; status: number | null; stderr: string }>;
   /** Paths (relative to the sandbox) of every tripwire file present. */
   tripped(): string[];
   cleanup(): void;
@@ -67,6 +67,9 @@ function copyBinary(root: string, command: string, to: string): void {
  * sed's `e` flag runs a command through /bin/sh, which finds the `pwned` stub).
  */
 const realTools = ['sed', 'awk'];
+
+// Nothing of this process's environment reaches the scripts.
+const sandboxEnv = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' };
 
 export function sandboxAvailable(): boolean {
   const probe = spawnSync('unshare', ['--map-root-user', '--net', '--mount', 'true'], { stdio: 'ignore' });
@@ -113,13 +116,14 @@ export function createSandbox(): Sandbox {
     if (mode === 'checks-fail') for (const c of checkCommands) fs.writeFileSync(path.join(root, 'stub-fail', c), '');
     fs.writeFileSync(path.join(root, 'stub.log'), '');
   };
+  // A private mount namespace gives the sandbox a /dev/null (bound from the host's) and nothing
+  // else; it disappears with the process.
+  const enterArgs = (command: string) => [
+    '--map-root-user', '--net', '--mount', 'sh', '-c', 'mount --bind /dev/null "$1/dev/null" && exec chroot "$1" /bin/sh -c "$2"', 'sandbox', root, command,
+  ];
   const enter = (command: string, timeout: number) => {
-    // A private mount namespace gives the sandbox a /dev/null (bound from the host's) and
-    // nothing else; it disappears with the process.
-    const script = 'mount --bind /dev/null "$1/dev/null" && exec chroot "$1" /bin/sh -c "$2"';
-    return spawnSync('unshare', ['--map-root-user', '--net', '--mount', 'sh', '-c', script, 'sandbox', root, command], {
-      // Nothing of this process's environment reaches the scripts.
-      env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' },
+    return spawnSync('unshare', enterArgs(command), {
+      env: sandboxEnv,
       input: '',
       encoding: 'utf8',
       timeout,
@@ -145,9 +149,14 @@ export function createSandbox(): Sandbox {
       scripts.forEach((text, i) => fs.writeFileSync(path.join(dir, `${i}.sh`), text));
       // Each script in its own sh (its exit or set -e ends only itself), from /work, stdin empty.
       const runner = `i=0; while [ "$i" -lt ${scripts.length} ]; do /bin/sh -n "/batch/$i.sh" 2>/dev/null || echo "syntax $i"; (cd /work && /bin/sh "/batch/$i.sh") </dev/null >/dev/null 2>&1; i=$((i + 1)); done`;
-      const res = enter(runner, 60_000);
-      const syntaxErrors = [...(res.stdout ?? '').matchAll(/^syntax (\d+)$/gm)].map((m) => Number(m[1]));
-      return { syntaxErrors, tripped: tripped(), status: res.status, stderr: res.stderr ?? '' };
+      // Asynchronous, so several sandboxes can work at once.
+      return new Promise((resolve) => {
+        execFile('unshare', enterArgs(runner), { env: sandboxEnv, encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL' }, (err, stdout, stderr) => {
+          const status = err ? (typeof err.code === 'number' ? err.code : null) : 0;
+          const syntaxErrors = [...stdout.matchAll(/^syntax (\d+)$/gm)].map((m) => Number(m[1]));
+          resolve({ syntaxErrors, tripped: tripped(), status, stderr });
+        });
+      });
     },
     cleanup() {
       fs.rmSync(root, { recursive: true, force: true });
