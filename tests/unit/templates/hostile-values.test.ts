@@ -131,10 +131,12 @@ function parseConfig(o: { lang: string; text: string }): unknown {
   return list.map((d) => d.toJS());
 }
 
-describe.skipIf(!sandboxAvailable())('hostile inventory values (issue 10 property test)', () => {
+describe('hostile inventory values (issue 10 property test)', () => {
   const boxes: Sandbox[] = [];
   beforeAll(() => {
-    for (let i = 0; i < Math.max(2, Math.min(4, os.availableParallelism())); i++) boxes.push(createSandbox());
+    // Without user namespaces the scripts are only parsed (sh -n); the run is what catches injection.
+    if (!sandboxAvailable()) console.warn('hostile values: no unshare --map-root-user here; shell scripts are only parsed, not run');
+    else for (let i = 0; i < Math.max(2, Math.min(4, os.availableParallelism())); i++) boxes.push(createSandbox());
   });
   afterAll(() => {
     for (const b of boxes) b.cleanup();
@@ -217,6 +219,7 @@ describe.skipIf(!sandboxAvailable())('hostile inventory values (issue 10 propert
     // (Every stub failing at once mostly stops scripts at their first command under set -e, so
     // that mode is left to injection-findings.test.ts.) Batches run in parallel, one sandbox each.
     const texts = [...scripts.keys()];
+    if (boxes.length === 0) for (const t of texts) if (shellSyntaxError(t)) problems.push(`${scripts.get(t)}: not valid sh: ${shellSyntaxError(t)}`);
     const jobs: { batch: string[]; mode: StubMode }[] = [];
     const size = Math.ceil(texts.length / (boxes.length * 2)) || 1;
     for (let start = 0; start < texts.length; start += size) {
