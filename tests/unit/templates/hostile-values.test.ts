@@ -103,13 +103,13 @@ function mutate(doc: object, slot: Slot, make: (old: string) => string): object 
  * The hostile text as the loaded inventory holds it (the loader may normalise it, e.g. a URL
  * parser drops tabs and newlines), which every changed config value must contain verbatim.
  */
-function survivor(inventory: object, slot: Slot, payload: string, appended: boolean): string {
+function survivor(inventory: object, doc: object, slot: Slot, payload: string, appended: boolean): string {
   if (slot.key) return payload;
   let node: unknown = inventory;
   for (const p of slot.path) node = (node as Record<string | number, unknown>)[p];
   if (typeof node !== 'string') return payload;
   if (node.includes(payload)) return payload;
-  let original: unknown = base;
+  let original: unknown = doc;
   for (const p of slot.path) original = (original as Record<string | number, unknown>)?.[p];
   return appended && typeof original === 'string' && node.startsWith(original) ? node.slice(original.length) : node;
 }
@@ -208,7 +208,7 @@ describe('hostile inventory values (issue 10 property test)', () => {
             const result = loadInventoryText(stringify(mutate(doc, slot, make)), 'hostile.yaml');
             if (!result.ok) continue;
             stats.accepted++;
-            check(label, renderAll(result.inventory, result.hosts), baseline, survivor(result.inventory, slot, payload, mode === '+='));
+            check(label, renderAll(result.inventory, result.hosts), baseline, survivor(result.inventory, doc, slot, payload, mode === '+='));
           }
         }
       }
