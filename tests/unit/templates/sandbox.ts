@@ -5,14 +5,16 @@ import path from 'node:path';
 
 /**
  * A throwaway root in which rendered scripts can really run without touching this machine: a
- * temp directory holding nothing but dash, sed and awk (and the libraries they link), entered with
- * `unshare --map-root-user --net --mount` and chroot (no privilege needed where user namespaces
- * are on). Every other command a script calls is a stub that only logs its argv and exits with the status the test chose; redirections such as `> /etc/hosts` land in
- * the sandbox's own /etc. The network namespace is empty and there is no real binary inside.
+ * temp directory holding nothing but dash, sed and awk (and the libraries they link), entered
+ * with `unshare --map-root-user --net --mount` and chroot (no privilege needed where user
+ * namespaces are on). Every other command a script calls is a stub that only logs its argv and
+ * exits as the test chose; redirections such as `> /etc/hosts` land in the sandbox's own /etc.
+ * The network namespace is empty.
  *
  * Tripwires: the `pwned` command (a stub that creates /TRIPPED) and any file whose name starts
- * with TRIP anywhere in the sandbox (payloads such as `$(:>TRIP)` need no command at all).
+ * with TRIP anywhere in the sandbox (payloads such as `$(>TRIP)` need no command at all).
  */
+
 /**
  * How the stubs answer: all succeed, all fail, or everything succeeds except the commands scripts
  * use as checks (so the "verification failed" branches run after the downloads succeeded).
