@@ -12,15 +12,10 @@ export function kubeconfigServer(ctx: Pick<StepContext, 'hosts' | 'inventory'>):
 
 /**
  * Replaces every `server:` line of a kubeconfig. Done on text (not re-serialised YAML) so the
- * probe can hash the same result on the host with sed.
+ * probe can hash the same result on the host (with awk, the server passed as data).
  */
 export function rewriteKubeconfigServer(text: string, server: string): string {
-  return text.replace(/^(\s*server:[ \t]*).*$/gm, (_m, lead: string) => `${lead}${server}`);
-}
-
-/** The sed -E expression that does what rewriteKubeconfigServer does. */
-export function serverSedExpr(server: string): string {
-  return `s#^([[:space:]]*server:[[:space:]]*).*$#\\1${server}#`;
+  return text.replace(/^([ \t]*server:[ \t]*).*$/gm, (_m, lead: string) => `${lead}${server}`);
 }
 
 export interface KubeconfigActions {
@@ -75,7 +70,7 @@ function expectedNodes(ctx: StepContext): string[] {
 export const nodeSettleSeconds = 60;
 
 export function renderKubeconfigProbe(server: string, nodes: string[]): string {
-  return render('steps/kubeconfig/probe.sh.hbs', { sedExpr: serverSedExpr(server), nodes, settleSeconds: nodeSettleSeconds });
+  return render('steps/kubeconfig/probe.sh.hbs', { server, nodes, settleSeconds: nodeSettleSeconds });
 }
 
 export const kubeconfigStep: Step = {

@@ -1,5 +1,5 @@
 #!/bin/sh
-# kinstall preflight --fix for r1: each part probes first, so running it twice changes nothing.
+# kinstall preflight --fix for "r1": each part probes first, so running it twice changes nothing.
 set -eu
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export PATH

@@ -42,8 +42,8 @@ else
 fi
 echo "archive_sha=$(cat /usr/local/lib/kinstall/containerd-archive.sha256 2>/dev/null || echo absent)"
 echo "config_sha=$(file_sha /etc/containerd/config.toml)"
-echo "file_sha:/etc/containerd/certs.d/docker.io/hosts.toml=$(file_sha /etc/containerd/certs.d/docker.io/hosts.toml)"
-echo "file_sha:/etc/containerd/certs.d/10.77.255.1:5000/hosts.toml=$(file_sha /etc/containerd/certs.d/10.77.255.1:5000/hosts.toml)"
+echo "file_sha:"/etc/containerd/certs.d/docker.io/hosts.toml"=$(file_sha /etc/containerd/certs.d/docker.io/hosts.toml)"
+echo "file_sha:"/etc/containerd/certs.d/10.77.255.1:5000/hosts.toml"=$(file_sha /etc/containerd/certs.d/10.77.255.1:5000/hosts.toml)"
 if systemctl is-active --quiet containerd 2>/dev/null; then echo "active=yes"; else echo "active=no"; fi
 # CRI v1 must answer; docker's containerd.io ships a config with the cri plugin disabled.
 if [ -f /etc/containerd/config.toml ] && grep -Eq '^[[:space:]]*disabled_plugins[[:space:]]*=.*"cri"' /etc/containerd/config.toml; then

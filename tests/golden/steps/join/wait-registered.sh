@@ -4,7 +4,7 @@ i=0
 until kubectl --kubeconfig /etc/kubernetes/admin.conf get node node2 -o name --request-timeout=10s >/dev/null 2>&1; do
   i=$((i + 1))
   if [ "$i" -ge 120 ]; then
-    echo "node node2 joined but is not listed by the API server after 120 s" >&2
+    echo "node "node2" joined but is not listed by the API server after 120 s" >&2
     exit 1
   fi
   sleep 1

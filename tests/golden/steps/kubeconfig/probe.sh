@@ -13,7 +13,10 @@ starting() {
 }
 if [ -f /etc/kubernetes/admin.conf ]; then
   echo "admin_conf=yes"
-  echo "rewritten_sha=$(sed -E 's#^([[:space:]]*server:[[:space:]]*).*$#\1https://10.77.0.11:6443#' /etc/kubernetes/admin.conf | sha256sum | cut -d' ' -f1)"
+  # Every server: line rewritten to the operator's server as rewriteKubeconfigServer() does. The
+  # server comes from the inventory, so it reaches awk only through the environment, as data
+  # (never a sed or awk program built from it: GNU sed's e flag would run it as a command).
+  echo "rewritten_sha=$(KINSTALL_SERVER=https://10.77.0.11:6443 awk '{ if (match($0, /^[ \t]*server:[ \t]*/)) print substr($0, 1, RLENGTH) ENVIRON["KINSTALL_SERVER"]; else print }' /etc/kubernetes/admin.conf | sha256sum | cut -d' ' -f1)"
   if command -v kubectl >/dev/null 2>&1; then
     state=$(nodes)
     deadline=$(( $(date +%s) + 60 ))

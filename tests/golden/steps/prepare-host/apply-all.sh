@@ -4,7 +4,11 @@ echo node1 > /etc/hostname
 hostname node1
 # Replace kinstall's block in /etc/hosts (or append it), keeping everything else.
 tmp=$(mktemp /etc/hosts.kinstall.XXXXXX)
-sed '/^# BEGIN kinstall lab /,/^# END kinstall lab$/d' /etc/hosts > "$tmp"
+# The block's first and last lines are matched as plain text: awk reads them from the environment,
+# so the cluster name is never part of an awk program or a regular expression.
+KINSTALL_BEGIN="# BEGIN kinstall "lab" " KINSTALL_END="# END kinstall "lab
+export KINSTALL_BEGIN KINSTALL_END
+awk 'index($0, ENVIRON["KINSTALL_BEGIN"]) == 1 { skip = 1 } !skip { print } skip && $0 == ENVIRON["KINSTALL_END"] { skip = 0 }' /etc/hosts > "$tmp"
 cat >> "$tmp" <<'KINSTALL_HOSTS_BLOCK'
 # BEGIN kinstall lab (managed by kinstall; edits inside this block are overwritten)
 10.77.0.11 node1

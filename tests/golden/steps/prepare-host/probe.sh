@@ -4,7 +4,11 @@ file_sha() { if [ -f "$1" ]; then sha256sum "$1" | cut -d' ' -f1; else echo abse
 echo "hostname=$(cat /proc/sys/kernel/hostname)"
 echo "etc_hostname=$(cat /etc/hostname 2>/dev/null || true)"
 # Only kinstall's own block of /etc/hosts is compared; the rest belongs to the operator.
-echo "hosts_block_sha=$(sed -n '/^# BEGIN kinstall lab /,/^# END kinstall lab$/p' /etc/hosts 2>/dev/null | sha256sum | cut -d' ' -f1)"
+# The block's first and last lines are matched as plain text: awk reads them from the environment,
+# so the cluster name is never part of an awk program or a regular expression.
+KINSTALL_BEGIN="# BEGIN kinstall "lab" " KINSTALL_END="# END kinstall "lab
+export KINSTALL_BEGIN KINSTALL_END
+echo "hosts_block_sha=$(awk 'index($0, ENVIRON["KINSTALL_BEGIN"]) == 1 { p = 1 } p { print } p && $0 == ENVIRON["KINSTALL_END"] { p = 0 }' /etc/hosts 2>/dev/null | sha256sum | cut -d' ' -f1)"
 echo "swaps_active=$(tail -n +2 /proc/swaps 2>/dev/null | wc -l | tr -d ' ')"
 echo "fstab_swap=$(awk '!/^[[:space:]]*#/ && $3 == "swap"' /etc/fstab 2>/dev/null | wc -l | tr -d ' ')"
 echo "modules_conf_sha=$(file_sha /etc/modules-load.d/kubernetes.conf)"

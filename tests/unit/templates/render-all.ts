@@ -1,0 +1,134 @@
+import type { Inventory } from '../../../src/inventory/schema.js';
+import type { ResolvedHost } from '../../../src/inventory/types.js';
+import { renderDashboardTokenScript } from '../../../src/cli/commands/dashboard-token.js';
+import { renderDashboardManifest, renderFlannelManifest, renderKubeadmInitConfig, renderKubeadmJoinConfig } from '../../../src/kube/index.js';
+import { renderFactsScript } from '../../../src/preflight/facts.js';
+import { fixScript } from '../../../src/preflight/fix.js';
+import { render } from '../../../src/render.js';
+import { renderAddonApply, renderAddonProbe } from '../../../src/steps/addon.js';
+import { desiredFiles, renderContainerdInstall, renderContainerdProbe } from '../../../src/steps/containerd.js';
+import { renderInitApply, renderInitProbe } from '../../../src/steps/init.js';
+import { joinConfigPath, renderTokenScript } from '../../../src/steps/join.js';
+import { renderKubePackagesApply, renderKubePackagesProbe, renderRepoFile } from '../../../src/steps/kube-packages.js';
+import { kubeconfigServer, renderKubeconfigProbe } from '../../../src/steps/kubeconfig.js';
+import { firewallPorts, hostsBlock, renderPrepareHostApply, renderPrepareHostProbe } from '../../../src/steps/prepare-host.js';
+import { apiServerEndpoint, firstControlPlane } from '../../../src/steps/remote.js';
+import { renderDeleteNode, renderResetScript } from '../../../src/steps/reset.js';
+
+export type OutputLanguage = 'sh' | 'yaml' | 'toml' | 'line';
+
+/** One rendered remote script or config file, or the error its renderer refused the input with. */
+export type Output = { name: string; lang: OutputLanguage; text: string } | { name: string; lang: OutputLanguage; error: Error };
+
+const flannelSpec = {
+  id: 'cni',
+  title: 'cni',
+  file: 'kube-flannel.yaml',
+  enabled: () => true,
+  manifest: () => '',
+  workloads: [{ kind: 'daemonset' as const, name: 'kube-flannel-ds', namespace: 'kube-flannel' }],
+};
+const dashboardSpec = {
+  ...flannelSpec,
+  id: 'dashboard',
+  file: 'dashboard.yaml',
+  workloads: [{ kind: 'deployment' as const, name: 'kubernetes-dashboard', namespace: 'kubernetes-dashboard' }],
+};
+
+/**
+ * Everything kinstall renders for an inventory, through the entry points the steps and preflight
+ * use (the few scripts a step renders inline are rendered here with the same data). Each output is
+ * rendered on its own, so one renderer refusing a value does not hide the others.
+ */
+export function renderAll(inventory: Inventory, hosts: ResolvedHost[]): Output[] {
+  const out: Output[] = [];
+  const add = (name: string, lang: OutputLanguage, f: () => string): void => {
+    try {
+      out.push({ name, lang, text: f() });
+    } catch (err) {
+      out.push({ name, lang, error: err instanceof Error ? err : new Error(String(err)) });
+    }
+  };
+  const ctx = { inventory, hosts };
+  const names = hosts.map((h) => h.name);
+  const token = 'abcdef.0123456789abcdef';
+  const certificateKey = 'c'.repeat(64);
+
+  add('preflight/facts.sh', 'sh', () => renderFactsScript(inventory));
+  for (const [i, h] of hosts.entries()) {
+    add(`preflight/fix.sh#${i}`, 'sh', () => fixScript({ host: h.name, actions: [], notFixable: [] }));
+    add(`prepare-host/probe.sh#${i}`, 'sh', () => renderPrepareHostProbe(ctx, h));
+    add(`prepare-host/hosts-block#${i}`, 'line', () => hostsBlock(ctx, h));
+    for (const [firewall, pkg] of [['firewalld', 'dnf'], ['ufw', 'apt']] as const) {
+      add(`prepare-host/apply-${firewall}.sh#${i}`, 'sh', () =>
+        renderPrepareHostApply(ctx, h, {
+          hostname: h.name,
+          writeHostsBlock: true,
+          swapOff: true,
+          writeModulesConf: true,
+          loadModules: true,
+          writeSysctlConf: true,
+          reloadSysctl: true,
+          selinuxPermissive: true,
+          openPorts: firewallPorts(h, inventory),
+          installTimesync: true,
+          firewall,
+          pkg,
+        }),
+      );
+    }
+    add(`join/registered.sh#${i}`, 'sh', () => render('steps/join/registered.sh.hbs', { node: h.name }));
+    add(`join/wait-registered.sh#${i}`, 'sh', () => render('steps/join/wait-registered.sh.hbs', { node: h.name, waitSeconds: 2 }));
+    add(`reset/delete-node.sh#${i}`, 'sh', () => renderDeleteNode(h.name));
+  }
+
+  add('containerd/probe.sh', 'sh', () => renderContainerdProbe(inventory));
+  const base = { install: true, hold: false, upload: [], restart: true };
+  add(`containerd/install-${inventory.containerd.source === "binary" ? "binary" : "apt"}.sh`, "sh", () => renderContainerdInstall(inventory, { ...base, pkg: "apt" }));
+  add('containerd/install-dnf.sh', 'sh', () => renderContainerdInstall(inventory, { ...base, pkg: 'dnf' }));
+  try {
+    for (const f of desiredFiles(inventory, inventory.containerd.version ?? '1.7.0')) {
+      add(`containerd/file:${f.path}`, 'toml', () => f.content);
+      add(`containerd/upload:${f.path}`, 'sh', () => render('ssh/upload.sh.hbs', { path: f.path, mode: '0644' }));
+    }
+  } catch (err) {
+    out.push({ name: 'containerd/files', lang: 'toml', error: err as Error });
+  }
+
+  add('kube-packages/probe.sh', 'sh', () => renderKubePackagesProbe());
+  add('kube-packages/kubernetes.list', 'line', () => renderRepoFile(inventory, 'apt').content);
+  add('kube-packages/kubernetes.repo', 'line', () => renderRepoFile(inventory, 'dnf').content);
+  for (const pkg of ['apt', 'dnf']) {
+    add(`kube-packages/apply-${pkg}.sh`, 'sh', () => renderKubePackagesApply(inventory, { pkg, writeRepo: true, fetchKey: true, install: true }));
+  }
+
+  add('init/probe.sh', 'sh', () => renderInitProbe());
+  add('init/apply.sh', 'sh', () => renderInitApply({ init: true, resetFirst: true }, 2));
+  add('join/token.sh', 'sh', () => renderTokenScript('abcdef', 2));
+  add('join/apply.sh', 'sh', () => render('steps/join/apply.sh.hbs', { config: joinConfigPath, controlPlane: true, resetFirst: true }));
+  add('kubeadm/init-config.yaml', 'yaml', () => renderKubeadmInitConfig({ inventory, host: firstControlPlane(ctx), bootstrapToken: token, certificateKey }));
+  for (const [i, h] of hosts.entries()) {
+    if (h === firstControlPlane(ctx)) continue;
+    add(`kubeadm/join-config.yaml#${i}`, 'yaml', () =>
+      renderKubeadmJoinConfig({
+        inventory,
+        host: h,
+        apiServerEndpoint: apiServerEndpoint(ctx),
+        token,
+        caCertHash: `sha256:${'b'.repeat(64)}`,
+        certificateKey: h.isControlPlane ? certificateKey : undefined,
+      }),
+    );
+  }
+
+  add('cni/probe.sh', 'sh', () => renderAddonProbe(flannelSpec));
+  add('cni/apply.sh', 'sh', () => renderAddonApply(flannelSpec));
+  add('dashboard/probe.sh', 'sh', () => renderAddonProbe(dashboardSpec));
+  add('flannel/kube-flannel.yaml', 'yaml', () => renderFlannelManifest({ inventory }));
+  add('dashboard/dashboard.yaml', 'yaml', () => renderDashboardManifest({ inventory }));
+  add('kubeconfig/probe.sh', 'sh', () => renderKubeconfigProbe(kubeconfigServer(ctx), names));
+  add('kubeconfig/wait-ready.sh', 'sh', () => render('steps/kubeconfig/wait-ready.sh.hbs', { nodes: names, waitSeconds: 2 }));
+  add('dashboard-token.sh', 'sh', () => renderDashboardTokenScript());
+  add('reset/reset.sh', 'sh', () => renderResetScript({ removePackages: true }));
+  return out;
+}
