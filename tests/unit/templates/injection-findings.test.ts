@@ -93,7 +93,7 @@ describe.skipIf(!sandboxAvailable())('containerd install scripts: inventory valu
   it('containerd.version "1.7.24$(…)" (apt, the version not found on the host) runs nothing', () => {
     for (const version of ['1.7.24$(pwned)', '1.7.24$(>TRIP)', '1.7.24`pwned`', '1.7.24"; pwned; "']) {
       const inventory = fakeInventory(hosts, { containerd: { version, source: 'package', registryMirrors: {} } });
-      const script = renderContainerdInstall(inventory, { pkg: 'apt', install: true, hold: false, upload: [], restart: true });
+      const script = renderContainerdInstall(inventory, { pkg: 'apt', install: true, hold: false, upload: [], restart: true, arch: 'amd64' });
       expect(ranPayload(script), version).toEqual([]);
     }
   });
@@ -103,7 +103,7 @@ describe.skipIf(!sandboxAvailable())('containerd install scripts: inventory valu
       const inventory = fakeInventory(hosts, {
         containerd: { version: '1.7.25', source: 'binary', binaryUrl, binarySha256: 'a'.repeat(64), registryMirrors: {} },
       });
-      const script = renderContainerdInstall(inventory, { pkg: 'apt', install: true, hold: false, upload: [], restart: true });
+      const script = renderContainerdInstall(inventory, { pkg: 'apt', install: true, hold: false, upload: [], restart: true, arch: 'amd64' });
       expect(ranPayload(script), binaryUrl).toEqual([]);
     }
   });

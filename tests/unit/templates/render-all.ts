@@ -84,8 +84,8 @@ export function renderAll(inventory: Inventory, hosts: ResolvedHost[]): Output[]
 
   add('containerd/probe.sh', 'sh', () => renderContainerdProbe(inventory));
   const base = { install: true, hold: false, upload: [], restart: true };
-  add(`containerd/install-${inventory.containerd.source === "binary" ? "binary" : "apt"}.sh`, "sh", () => renderContainerdInstall(inventory, { ...base, pkg: "apt" }));
-  add('containerd/install-dnf.sh', 'sh', () => renderContainerdInstall(inventory, { ...base, pkg: 'dnf' }));
+  add(`containerd/install-${inventory.containerd.source === "binary" ? "binary" : "apt"}.sh`, "sh", () => renderContainerdInstall(inventory, { ...base, pkg: "apt", arch: "amd64" }));
+  add('containerd/install-dnf.sh', 'sh', () => renderContainerdInstall(inventory, { ...base, pkg: 'dnf', arch: 'amd64' }));
   try {
     for (const f of desiredFiles(inventory, inventory.containerd.version ?? '1.7.0')) {
       add(`containerd/file:${f.path}`, 'toml', () => f.content);

@@ -7,9 +7,8 @@ if command -v curl >/dev/null 2>&1; then
 else
   wget -q -O "$tmp/containerd.tar.gz" http://mirror.example/containerd/v1.7.25/containerd-1.7.25-linux-arm64.tar.gz
 fi
-# The expected sha256 is 64 hex digits (the inventory schema checks it), safe inside quotes.
-if ! echo "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb  $tmp/containerd.tar.gz" | sha256sum -c - >/dev/null 2>&1; then
-  echo "sha256 of http://mirror.example/containerd/v1.7.25/containerd-1.7.25-linux-arm64.tar.gz is $(sha256sum "$tmp/containerd.tar.gz" | cut -d' ' -f1), the inventory expects bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb" >&2
+if ! echo bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"  $tmp/containerd.tar.gz" | sha256sum -c - >/dev/null 2>&1; then
+  echo "sha256 of "http://mirror.example/containerd/v1.7.25/containerd-1.7.25-linux-arm64.tar.gz" is $(sha256sum "$tmp/containerd.tar.gz" | cut -d' ' -f1), the inventory expects "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb >&2
   exit 1
 fi
 tar -C /usr/local -xzf "$tmp/containerd.tar.gz"

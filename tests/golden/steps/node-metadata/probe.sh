@@ -4,7 +4,7 @@ set -eu
 k() { kubectl --kubeconfig /etc/kubernetes/admin.conf --request-timeout=10s "$@"; }
 if [ -f /etc/kubernetes/admin.conf ] && command -v kubectl >/dev/null 2>&1 && nodes=$(k get nodes -o json 2>/dev/null); then
   echo "api=ok"
-  echo "--- nodes json"
+  printf '%s\n' '--- nodes json'
   printf '%s\n' "$nodes"
 else
   echo "api=down"
