@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { KeyPair } from '../pki.js';
 import { authenticate, signServiceAccountToken, type ServiceAccountSigner, type UserInfo } from './auth.js';
-import { reconcile } from './controllers.js';
+import { newControllerState, POD_GC_QUARANTINE_MS, reconcile } from './controllers.js';
 import { matchesFieldSelector, matchesLabelSelector, mergePatch } from './patch.js';
 import { authorize, bootstrapPolicy, forbiddenMessage, type RequestAttributes } from './rbac.js';
 import { RESOURCES, apiVersionOf, findResource, groupVersions, qualifiedResource, type ResourceType } from './resources.js';
@@ -24,6 +24,8 @@ export interface ApiServerOptions {
   storageDir: string;
   gitVersion: string;
   controllerIntervalMs?: number;
+  /** The pod GC's quarantine for missing nodes (tests shorten it). */
+  podGcQuarantineMs?: number;
   /** --anonymous-auth (default true): when false, requests without credentials are 401. */
   anonymousAuth?: boolean;
 }
@@ -201,8 +203,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     server.once('error', reject);
     server.listen(opts.port, opts.bindAddress, () => resolve());
   });
+  const controllerState = newControllerState(opts.podGcQuarantineMs ?? POD_GC_QUARANTINE_MS);
   const timer = setInterval(() => {
-    try { reconcile(store, opts.clusterSigner, opts.clientCaPem); } catch (e) { process.stderr.write(`controller: ${(e as Error).message}\n`); }
+    try { reconcile(store, opts.clusterSigner, opts.clientCaPem, controllerState); } catch (e) { process.stderr.write(`controller: ${(e as Error).message}\n`); }
   }, opts.controllerIntervalMs ?? 1000);
   return {
     port: (server.address() as AddressInfo).port,
