@@ -77,7 +77,7 @@ describe.skipIf(!containerdAvailable())('kubeadm init → token → join against
   beforeAll(async () => {
     ctd = await startContainerd();
     base = fs.mkdtempSync(path.join(os.tmpdir(), 'kinstall-kubeadm-'));
-    for (const r of ['cp', 'worker', 'cp2', 'bad', 'timeout']) { roots[r] = path.join(base, r); fs.mkdirSync(roots[r]!); }
+    for (const r of ['cp', 'worker', 'worker2', 'cp2', 'bad', 'timeout']) { roots[r] = path.join(base, r); fs.mkdirSync(roots[r]!); }
     fs.writeFileSync(path.join(base, 'version.json'), '{"kubernetes":"1.28.15"}');
     process.env.KINSTALL_SIM_VERSION_FILE = path.join(base, 'version.json');
     port = await freePort();
@@ -161,6 +161,24 @@ apiServer: {timeoutForControlPlane: ${timeout}}
     expect(YAML.parse(fs.readFileSync(path.join(roots.worker!, 'var/lib/kubelet/config.yaml'), 'utf8')).kind).toBe('KubeletConfiguration');
     // The kubelet credentials work against the apiserver.
     expect((await new KubeClient(kc).request('GET', '/api/v1/nodes')).status).toBe(200);
+  }, 60_000);
+
+  it('a worker joined with a JoinConfiguration gets its taints and kubeletExtraArgs as kubelet flags', async () => {
+    const [, endpoint, token, hash] = /kubeadm join (\S+) --token (\S+) \\\n\t--discovery-token-ca-cert-hash (\S+)/.exec(joinLine)!;
+    const cfg = path.join(base, 'join-w2.yaml');
+    fs.writeFileSync(cfg, `apiVersion: kubeadm.k8s.io/v1beta3
+kind: JoinConfiguration
+discovery: {bootstrapToken: {apiServerEndpoint: "${endpoint}", token: "${token}", caCertHashes: ["${hash}"]}}
+nodeRegistration:
+  name: w2
+  criSocket: "${ctd.endpoint}"
+  kubeletExtraArgs: {node-ip: 127.0.0.1, node-labels: disktype=ssd}
+  taints: [{key: dedicated, value: gpu, effect: NoSchedule}]
+`);
+    const res = await run(roots.worker2!, ['join', '--config', cfg, '--ignore-preflight-errors=all']);
+    expect(res.code).toBe(0);
+    const env = fs.readFileSync(path.join(roots.worker2!, 'var/lib/kubelet/kubeadm-flags.env'), 'utf8');
+    expect(env).toMatch(/--node-ip=127\.0\.0\.1 --node-labels=disktype=ssd --pod-infra-container-image=127\.0\.0\.1:9\/k8s\/pause:3\.9 --register-with-taints=dedicated=gpu:NoSchedule"/);
   }, 60_000);
 
   it('a wrong CA hash fails discovery with kubeadm\'s message', async () => {

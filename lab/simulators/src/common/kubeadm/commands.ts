@@ -11,7 +11,8 @@ import { buildKubeconfig, parseKubeconfig, readKubeconfig } from '../kubeconfig.
 import { caCertHash, createCsr, newPrivateKeyPem } from '../pki.js';
 import { KUBELET_CLIENT_SIGNER } from '../apiserver/controllers.js';
 import { addons, bootstrapTokens, downloadCerts, ensureClusterAdminsBinding, markControlPlane, uploadCerts, uploadConfig } from './cluster-setup.js';
-import { ConfigError, parseDuration, parseKubeadmConfig, resolveInit, resolveJoin, type KubeadmConfig, type Obj } from './config.js';
+import { ConfigError, parseDuration, parseKubeadmConfig, resolveInit, resolveJoin, type JoinSettings, type KubeadmConfig, type Obj } from './config.js';
+import { kubeletEnvFile, toArgs, type KubeletEnvOptions } from './kubelet-env.js';
 import {
   apiEndpoint, certsPhase, kubeconfigPhase, kubeletStartPhase, manifestsPhase, pullImages, restartKubelet, waitControlPlane, type ControlPlaneSpec,
 } from './control-plane.js';
@@ -118,7 +119,10 @@ export async function initCmd(argv: string[], kubeadm: Semver, io: Io): Promise<
   kubeconfigPhase(spec, ca, io);
   manifestsPhase(spec, io);
   const pause = `${s.cluster.imageRepository}/pause:${componentTags(s.k8s).pause}`;
-  kubeletStartPhase(s.kubelet, spec.criSocket, pause, spec.nodeName, os.hostname().toLowerCase(), io);
+  kubeletStartPhase(s.kubelet, {
+    criSocket: spec.criSocket, pauseImage: pause, nodeName: spec.nodeName, hostname: os.hostname().toLowerCase(),
+    taints: s.init.nodeRegistration.taints, registerTaintsUsingFlags: false, kubeletExtraArgs: toArgs(s.init.nodeRegistration.kubeletExtraArgs),
+  }, io);
   await waitControlPlane(spec, ca.certPem, io);
 
   const adminFile = hostPath(s.k8s.minor >= 29 ? '/etc/kubernetes/super-admin.conf' : '/etc/kubernetes/admin.conf');
@@ -132,7 +136,7 @@ export async function initCmd(argv: string[], kubeadm: Semver, io: Io): Promise<
   } else {
     io.out('[upload-certs] Skipping phase. Please see --upload-certs');
   }
-  if (!skipped('mark-control-plane')) await markControlPlane(api, spec.nodeName, s.init.nodeRegistration.taints ?? [], io);
+  if (!skipped('mark-control-plane')) await markControlPlane(api, spec.nodeName, s.init.nodeRegistration.taints, io);
   const tokens = (s.init.bootstrapTokens as Obj[]).map((t) => ({ ...t, token: t.token ?? generateToken() }));
   const server = `https://${apiEndpoint(spec)}`;
   if (!skipped('bootstrap-token')) await bootstrapTokens(api, tokens, server, ca.certPem, io);
@@ -365,10 +369,10 @@ export async function joinCmd(argv: string[], kubeadm: Semver, io: Io): Promise<
     const ca = certsPhase(spec, io);
     kubeconfigPhase(spec, ca, io);
     manifestsPhase(spec, io);
-    kubeletStartPhase(kubeletCfg, j.criSocket, pause, j.nodeName, os.hostname().toLowerCase(), io);
+    kubeletStartPhase(kubeletCfg, joinKubeletEnv(j, pause), io);
     await waitControlPlane(spec, ca.certPem, io);
     const api = new KubeClient(readKubeconfig(hostPath('/etc/kubernetes/admin.conf')), API_TIMEOUT_MS);
-    await markControlPlane(api, j.nodeName, [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }], io);
+    await markControlPlane(api, j.nodeName, j.taints ?? [], io);
     for (const l of ['', 'This node has joined the cluster and a new control plane instance was created:', '',
       '* Certificate signing request was sent to apiserver and approval was received.', '* The Kubelet was informed of the new secure connection details.',
       '* Control plane label and taint were applied to the new node.', '* The Kubernetes control plane instances scaled up.', '',
@@ -380,7 +384,7 @@ export async function joinCmd(argv: string[], kubeadm: Semver, io: Io): Promise<
 
   fs.mkdirSync(hostPath('/etc/kubernetes/pki'), { recursive: true });
   fs.writeFileSync(hostPath('/etc/kubernetes/pki/ca.crt'), caPem);
-  kubeletStartPhaseForJoin(kubeletCfg, j.criSocket, pause, j.nodeName, io);
+  kubeletStartPhaseForJoin(kubeletCfg, joinKubeletEnv(j, pause), io);
   io.out('[kubelet-start] Waiting for the kubelet to perform the TLS Bootstrap...');
   await tlsBootstrap(boot, server, caPem, j.nodeName, String(clusterCfg.clusterName ?? 'kubernetes'));
   restartKubelet(io);
@@ -388,14 +392,20 @@ export async function joinCmd(argv: string[], kubeadm: Semver, io: Io): Promise<
     '* The Kubelet was informed of the new secure connection details.', '', "Run 'kubectl get nodes' on the control-plane to see this node join the cluster.", '']) io.out(l);
 }
 
-function kubeletStartPhaseForJoin(kubelet: Obj, criSocket: string, pause: string, nodeName: string, io: Io): void {
+/** The kubelet flags of a joining node; its taints go through the kubelet only on a worker. */
+function joinKubeletEnv(j: JoinSettings, pause: string): KubeletEnvOptions {
+  return {
+    criSocket: j.criSocket, pauseImage: pause, nodeName: j.nodeName, hostname: os.hostname().toLowerCase(),
+    taints: j.taints as KubeletEnvOptions['taints'], registerTaintsUsingFlags: j.controlPlane === undefined, kubeletExtraArgs: j.kubeletExtraArgs,
+  };
+}
+
+function kubeletStartPhaseForJoin(kubelet: Obj, env: KubeletEnvOptions, io: Io): void {
   io.out('[kubelet-start] Writing kubelet configuration to file "/var/lib/kubelet/config.yaml"');
   fs.mkdirSync(hostPath(KUBELET_DIR), { recursive: true });
   fs.writeFileSync(hostPath(`${KUBELET_DIR}/config.yaml`), YAML.stringify(kubelet));
   io.out('[kubelet-start] Writing kubelet environment file with flags to file "/var/lib/kubelet/kubeadm-flags.env"');
-  const flags = [`--container-runtime-endpoint=${criSocket}`, `--pod-infra-container-image=${pause}`];
-  if (nodeName !== os.hostname().toLowerCase()) flags.push(`--hostname-override=${nodeName}`);
-  fs.writeFileSync(hostPath(`${KUBELET_DIR}/kubeadm-flags.env`), `KUBELET_KUBEADM_ARGS="${flags.join(' ')}"\n`);
+  fs.writeFileSync(hostPath(`${KUBELET_DIR}/kubeadm-flags.env`), kubeletEnvFile(env));
   io.out('[kubelet-start] Starting the kubelet');
 }
 

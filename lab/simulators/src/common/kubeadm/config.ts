@@ -7,6 +7,7 @@ import {
   CLUSTER_CONFIGURATION, INIT_CONFIGURATION, JOIN_CONFIGURATION, KUBELET_CONFIGURATION, KUBE_PROXY_CONFIGURATION,
   typeErrors, unknownFields, type Spec,
 } from './schema.js';
+import { toArgs, type Arg } from './kubelet-env.js';
 import { DEFAULT_IMAGE_REPOSITORY, fmt, parseVersion, type Semver } from './versions.js';
 
 /** A config problem kubeadm reports before running any phase. */
@@ -169,9 +170,9 @@ export function resolveInit(cfg: KubeadmConfig, kubeadm: Semver, hostname = os.h
   init.localAPIEndpoint = { advertiseAddress: firstIPv4(), bindPort: 6443, ...(init.localAPIEndpoint ?? {}) };
   init.nodeRegistration = {
     name: hostname.toLowerCase(), criSocket: DEFAULT_CRI_ENDPOINT, imagePullPolicy: 'IfNotPresent',
-    taints: [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }],
     ...(init.nodeRegistration ?? {}),
   };
+  init.nodeRegistration.taints = defaultTaints(init.nodeRegistration.taints, true);
   init.bootstrapTokens ??= [{ groups: ['system:bootstrappers:kubeadm:default-node-token'], ttl: '24h0m0s', usages: ['signing', 'authentication'] }];
 
   const errors: string[] = [];
@@ -256,6 +257,21 @@ export function validHostPort(s: string, portOptional: boolean): boolean {
 
 export const CA_HASH_RE = /^sha256:[0-9a-f]{64}$/;
 
+/** cmd/kubeadm/app/constants/constants.go ControlPlaneTaint. */
+export const CONTROL_PLANE_TAINT = { key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' };
+
+/**
+ * cmd/kubeadm/app/util/config/initconfiguration.go SetNodeRegistrationDynamicDefaults: "Only if
+ * the slice is nil, we should append the control-plane taint. This allows the user to specify an
+ * empty slice for no default control-plane taint" — `taints: []` means none, absent (or null)
+ * means the default, and only for a control plane (init, or join with controlPlane set:
+ * joinconfiguration.go SetJoinDynamicDefaults). A worker's absent taints stay absent.
+ */
+export function defaultTaints(taints: unknown, controlPlane: boolean): Obj[] | undefined {
+  if (taints === undefined || taints === null) return controlPlane ? [{ ...CONTROL_PLANE_TAINT }] : undefined;
+  return taints as Obj[];
+}
+
 export interface JoinSettings {
   join: Obj;
   token: string;
@@ -266,6 +282,9 @@ export interface JoinSettings {
   controlPlane?: { certificateKey: string; advertiseAddress: string; bindPort: number };
   nodeName: string;
   criSocket: string;
+  /** After defaulting: undefined for a worker without taints. */
+  taints: Obj[] | undefined;
+  kubeletExtraArgs: Arg[];
   warnings: string[];
 }
 
@@ -308,6 +327,8 @@ export function resolveJoin(cfg: KubeadmConfig, hostname = os.hostname()): JoinS
     unsafeSkipCAVerification: bt.unsafeSkipCAVerification === true, controlPlane,
     nodeName: String(join.nodeRegistration?.name ?? hostname.toLowerCase()),
     criSocket: String(join.nodeRegistration?.criSocket ?? DEFAULT_CRI_ENDPOINT),
+    taints: defaultTaints(join.nodeRegistration?.taints, controlPlane !== undefined),
+    kubeletExtraArgs: toArgs(join.nodeRegistration?.kubeletExtraArgs),
     warnings: cfg.warnings,
   };
 }
