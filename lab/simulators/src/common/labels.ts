@@ -171,17 +171,22 @@ export function parseTaintArgs(specs: string[]): { add: Taint[]; remove: Array<{
   return { add, remove };
 }
 
-/** The `key[=value]` label/annotation arguments and `key-` removals of kubectl label/annotate. */
+/**
+ * The `key=value` / `key-` arguments of kubectl label (kubectl/pkg/cmd/label/label.go parseLabels:
+ * exactly one '=', qualified-name key, label value) and kubectl annotate (annotate.go
+ * parseAnnotations: the value is free text after the first '=').
+ */
 export function parseKeyValueArgs(args: string[], what: 'label' | 'annotation'): { set: Record<string, string>; remove: string[] } {
   const set: Record<string, string> = {};
   const remove: string[] = [];
   for (const a of args) {
     if (a.includes('=')) {
-      const i = a.indexOf('=');
-      const k = a.slice(0, i);
-      const v = a.slice(i + 1);
+      const parts = a.split('=');
+      if (what === 'label' && parts.length !== 2) throw new TaintSpecError(`invalid label spec: ${a}`);
+      const k = parts[0]!;
+      const v = parts.slice(1).join('=');
       const ke = qualifiedNameErrors(k);
-      if (ke.length) throw new TaintSpecError(`invalid ${what} spec: ${a}: ${ke.join('; ')}`);
+      if (ke.length) throw new TaintSpecError(`invalid ${what} spec: ${a}, ${ke.join('; ')}`);
       if (what === 'label') {
         const ve = labelValueErrors(v);
         if (ve.length) throw new TaintSpecError(`invalid label value: "${a}": ${ve.join('; ')}`);
@@ -194,4 +199,68 @@ export function parseKeyValueArgs(args: string[], what: 'label' | 'annotation'):
     }
   }
   return { set, remove };
+}
+
+export class EditError extends Error {}
+
+/**
+ * kubectl label on one object: label.go validateNoOverwrites (only a different value conflicts)
+ * and updateDataChangeMsg. Returns the new labels, the verb kubectl prints and the "not found"
+ * notes for removals of absent keys.
+ */
+export function editLabels(current: Record<string, string> | undefined, set: Record<string, string>, remove: string[], overwrite: boolean):
+  { labels: Record<string, string>; verb: string; notes: string[] } {
+  const old = { ...(current ?? {}) };
+  if (!overwrite) {
+    const errs = Object.entries(set).filter(([k, v]) => k in old && old[k] !== v).map(([k]) => `'${k}' already has a value (${old[k]}), and --overwrite is false`);
+    if (errs.length) throw new EditError(errs.length === 1 ? errs[0]! : `[${errs.join(', ')}]`);
+  }
+  const notes = remove.filter((k) => !(k in old)).map((k) => `label "${k}" not found.`);
+  const labels = { ...old, ...set };
+  for (const k of remove) delete labels[k];
+  const changed = Object.keys(labels).some((k) => old[k] !== labels[k]);
+  const removed = Object.keys(old).some((k) => !(k in labels));
+  return { labels, verb: changed ? 'labeled' : removed ? 'unlabeled' : 'not labeled', notes };
+}
+
+/** kubectl annotate on one object: annotate.go validateNoAnnotationOverwrites (any existing key conflicts). */
+export function editAnnotations(current: Record<string, string> | undefined, set: Record<string, string>, remove: string[], overwrite: boolean): Record<string, string> {
+  const old = { ...(current ?? {}) };
+  if (!overwrite) {
+    const found = Object.keys(set).filter((k) => k in old && k !== 'kubernetes.io/change-cause').map((k) => `'${k}' already has a value (${old[k]})`);
+    if (found.length) throw new EditError(`--overwrite is false but found the following declared annotation(s): ${found.join('; ')}`);
+  }
+  const out = { ...old, ...set };
+  for (const k of remove) delete out[k];
+  return out;
+}
+
+/**
+ * kubectl taint on one node: taint.go updateTaints + kubectl/pkg/util/taints/taints.go
+ * (CheckIfTaintsAlreadyExists by key+effect unless --overwrite; ReorganizeTaints puts the new
+ * taints first, keeps the old ones they do not replace, then deletes; a removal that matches
+ * nothing is an error). NoExecute taints get timeAdded as the API server would.
+ */
+export function editTaints(nodeName: string, current: Taint[] | undefined, add: Taint[], remove: Array<{ key: string; effect?: string }>, overwrite: boolean, now = new Date()):
+  { taints: Taint[]; verb: 'tainted' | 'untainted' | 'modified' } {
+  const old = current ?? [];
+  if (!overwrite) {
+    const exists = add.filter((t) => old.some((o) => o.key === t.key && o.effect === t.effect)).map((t) => t.key);
+    if (exists.length) throw new EditError(`Node ${nodeName} already has ${exists.join(',')} taint(s) with same effect(s) and --overwrite is false`);
+  }
+  const stamp = (t: Taint): Taint => (t.effect === 'NoExecute' ? { ...t, timeAdded: now.toISOString().replace(/\.\d+Z$/, 'Z') } as Taint : t);
+  let next: Taint[] = add.map(stamp);
+  for (const o of old) if (!next.some((t) => t.key === o.key && t.effect === o.effect)) next.push(o);
+  const added = old.length !== next.length;
+  const errs: string[] = [];
+  let deleted = false;
+  for (const r of remove) {
+    const before = next.length;
+    next = next.filter((t) => !(t.key === r.key && (!r.effect || t.effect === r.effect)));
+    if (next.length === before) errs.push(`taint "${taintToString(r)}" not found`);
+    else deleted = true;
+  }
+  if (errs.length) throw new EditError(errs.length === 1 ? errs[0]! : `[${errs.join(', ')}]`);
+  const verb = (added && deleted) || overwrite ? 'modified' : added ? 'tainted' : 'untainted';
+  return { taints: next, verb };
 }
