@@ -93,3 +93,20 @@ describe('the kubectl bundle: label, taint, annotate against the apiserver simul
     expect(jp.stdout).toBe('disktype,zone');
   });
 });
+
+describe('apiserver field validation of labels, annotations and node taints (objectmeta.go, core validation.go)', () => {
+  it('refuses bad label keys/values, annotation keys, taint effects and duplicate taints', async () => {
+    const { contentErrors } = await import('../../../lab/simulators/src/common/apiserver/server.js');
+    const { findResource } = await import('../../../lab/simulators/src/common/apiserver/resources.js');
+    const nodes = findResource('', 'v1', 'nodes')!;
+    const cms = findResource('', 'v1', 'configmaps')!;
+    expect(contentErrors(cms, { metadata: { name: 'c', labels: { app: 'x', 'example.com/tier': '' }, annotations: { 'kinstall.io/x': 'any text' } } })).toEqual([]);
+    expect(contentErrors(cms, { metadata: { name: 'c', labels: { 'bad key': 'v' } } })[0]).toMatch(/^metadata\.labels: Invalid value: "bad key": name part must consist/);
+    expect(contentErrors(cms, { metadata: { name: 'c', labels: { k: 'a b' } } })[0]).toMatch(/^metadata\.labels: Invalid value: "a b": a valid label must be/);
+    const errs = contentErrors(nodes, { metadata: { name: 'n' }, spec: { taints: [{ key: 'a', effect: 'Never' }, { key: 'b', effect: 'NoSchedule' }, { key: 'b', value: 'x', effect: 'NoSchedule' }] } });
+    expect(errs).toEqual([
+      'spec.taints[0].effect: Unsupported value: "Never": supported values: "NoSchedule", "PreferNoSchedule", "NoExecute"',
+      'spec.taints[2]: Duplicate value: "b:NoSchedule": taints must be unique by key and effect pair',
+    ]);
+  });
+});
