@@ -153,9 +153,9 @@ export async function bootstrapTokens(api: KubeClient, tokens: Obj[], server: st
 }
 
 /** [addons]: CoreDNS and kube-proxy as plain objects (the simulator's controller schedules them). */
-export async function addons(api: KubeClient, cluster: Obj, kubeProxy: Obj, k8s: Semver, server: string, io: Io, which = { coredns: true, kubeProxy: true }): Promise<void> {
+export async function addons(api: KubeClient, cluster: Obj, kubeProxy: Obj, k8s: Semver, server: string, io: Io, kubeadm: Semver = k8s, which = { coredns: true, kubeProxy: true }): Promise<void> {
   const repo = String(cluster.imageRepository);
-  const tags = componentTags(k8s);
+  const tags = componentTags(k8s, kubeadm);
   const corednsImage = `${cluster.dns?.imageRepository ?? (repo === DEFAULT_IMAGE_REPOSITORY ? `${repo}/coredns` : repo)}/coredns:${cluster.dns?.imageTag ?? tags.coredns}`;
   const dnsIp = serviceIP(parseCidr(String(cluster.networking.serviceSubnet))!, 10);
   const ks = '/api/v1/namespaces/kube-system';

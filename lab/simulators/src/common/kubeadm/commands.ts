@@ -102,7 +102,7 @@ export async function initCmd(argv: string[], kubeadm: Semver, io: Io): Promise<
   const spec: ControlPlaneSpec = {
     k8s: s.k8s, cluster: s.cluster, nodeName: String(s.init.nodeRegistration.name),
     advertiseAddress: String(s.init.localAPIEndpoint.advertiseAddress), bindPort: Number(s.init.localAPIEndpoint.bindPort),
-    criSocket: String(s.init.nodeRegistration.criSocket),
+    criSocket: String(s.init.nodeRegistration.criSocket), kubeadm,
   };
   io.out(`[init] Using Kubernetes version: ${fmt(s.k8s)}`);
   if (!skipped('preflight')) {
@@ -113,12 +113,12 @@ export async function initCmd(argv: string[], kubeadm: Semver, io: Io): Promise<
     io.out('[preflight] Pulling images required for setting up a Kubernetes cluster');
     io.out('[preflight] This might take a minute or two, depending on the speed of your internet connection');
     io.out("[preflight] You can also perform this action in beforehand using 'kubeadm config images pull'");
-    runPreflight(await pullImages(spec.criSocket, imageList(s.k8s, String(s.cluster.imageRepository))), ignore, io);
+    runPreflight(await pullImages(spec.criSocket, imageList(s.k8s, String(s.cluster.imageRepository), kubeadm)), ignore, io);
   }
   const ca = certsPhase(spec, io);
   kubeconfigPhase(spec, ca, io);
   manifestsPhase(spec, io);
-  const pause = `${s.cluster.imageRepository}/pause:${componentTags(s.k8s).pause}`;
+  const pause = `${s.cluster.imageRepository}/pause:${componentTags(s.k8s, kubeadm).pause}`;
   kubeletStartPhase(s.kubelet, {
     criSocket: spec.criSocket, pauseImage: pause, nodeName: spec.nodeName, hostname: os.hostname().toLowerCase(),
     taints: s.init.nodeRegistration.taints, registerTaintsUsingFlags: false, kubeletExtraArgs: toArgs(s.init.nodeRegistration.kubeletExtraArgs),
@@ -141,7 +141,7 @@ export async function initCmd(argv: string[], kubeadm: Semver, io: Io): Promise<
   const server = `https://${apiEndpoint(spec)}`;
   if (!skipped('bootstrap-token')) await bootstrapTokens(api, tokens, server, ca.certPem, io);
   if (!skipped('kubelet-finalize')) kubeletFinalize(io);
-  await addons(api, s.cluster, s.kubeProxy, s.k8s, server, io, { coredns: !skipped('addon/coredns'), kubeProxy: !skipped('addon/kube-proxy') });
+  await addons(api, s.cluster, s.kubeProxy, s.k8s, server, io, kubeadm, { coredns: !skipped('addon/coredns'), kubeProxy: !skipped('addon/kube-proxy') });
 
   const hash = caCertHash(ca.certPem);
   const join = joinCommand(apiEndpoint(spec), bool(a, 'skip-token-print') ? '<value withheld>' : tokens[0]!.token, hash);
@@ -360,12 +360,12 @@ export async function joinCmd(argv: string[], kubeadm: Semver, io: Io): Promise<
   if (k8s.minor > kubeadm.minor || k8s.minor < kubeadm.minor - 1) {
     throw new PhaseError('preflight', `this version of kubeadm only supports deploying clusters with the control plane version >= ${kubeadm.major}.${kubeadm.minor - 1}.0. Current version: ${fmt(k8s)}`);
   }
-  const pause = `${clusterCfg.imageRepository ?? DEFAULT_IMAGE_REPOSITORY}/pause:${componentTags(k8s).pause}`;
+  const pause = `${clusterCfg.imageRepository ?? DEFAULT_IMAGE_REPOSITORY}/pause:${componentTags(k8s, kubeadm).pause}`;
 
   if (j.controlPlane) {
     io.out('[preflight] Running pre-flight checks before initializing the new control plane instance');
     await downloadCerts(boot, String(clusterCfg.certificatesDir ?? '/etc/kubernetes/pki'), j.controlPlane.certificateKey, io);
-    const spec: ControlPlaneSpec = { k8s, cluster: clusterCfg, nodeName: j.nodeName, advertiseAddress: j.controlPlane.advertiseAddress, bindPort: j.controlPlane.bindPort, criSocket: j.criSocket };
+    const spec: ControlPlaneSpec = { k8s, cluster: clusterCfg, nodeName: j.nodeName, advertiseAddress: j.controlPlane.advertiseAddress, bindPort: j.controlPlane.bindPort, criSocket: j.criSocket, kubeadm };
     const ca = certsPhase(spec, io);
     kubeconfigPhase(spec, ca, io);
     manifestsPhase(spec, io);
@@ -491,7 +491,7 @@ export async function configCmd(argv: string[], kubeadm: Semver, io: Io): Promis
       init: str(a, 'cri-socket') ? { apiVersion: 'kubeadm.k8s.io/v1beta3', kind: 'InitConfiguration', nodeRegistration: { criSocket: str(a, 'cri-socket') } } : undefined, warnings: [] };
   const s = resolveInit(cfg, kubeadm);
   for (const w of s.warnings) io.err(w);
-  const images = imageList(s.k8s, String(s.cluster.imageRepository));
+  const images = imageList(s.k8s, String(s.cluster.imageRepository), kubeadm);
   if (argv[1] === 'list') {
     for (const i of images) io.out(i);
     return;

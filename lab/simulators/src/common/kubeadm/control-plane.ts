@@ -21,6 +21,8 @@ export interface ControlPlaneSpec {
   advertiseAddress: string;
   bindPort: number;
   criSocket: string;
+  /** The kubeadm release doing the work (its image constants); defaults to k8s. */
+  kubeadm?: Semver;
 }
 
 const write = (p: string, text: string, mode = 0o644) => {
@@ -169,7 +171,7 @@ export function manifestsPhase(spec: ControlPlaneSpec, io: Io): void {
   const c = spec.cluster;
   const repo = String(c.imageRepository);
   const pki = String(c.certificatesDir);
-  const tags = componentTags(spec.k8s);
+  const tags = componentTags(spec.k8s, spec.kubeadm);
   const image = (n: string) => `${repo}/${n}:${fmt(spec.k8s)}`;
   // kubeadm's phase order: etcd before control-plane.
   if (c.etcd?.local) {
