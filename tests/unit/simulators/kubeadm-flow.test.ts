@@ -188,6 +188,20 @@ nodeRegistration:
     expect(res.text).toMatch(/error execution phase preflight: couldn't validate the identity of the API Server: cluster CA found in cluster-info ConfigMap is invalid: none of the public keys "sha256:[0-9a-f]{64}" are pinned/);
   }, 30_000);
 
+  it('control-plane join into a cluster without controlPlaneEndpoint is refused (checkIfReadyForAdditionalControlPlane)', async () => {
+    const [, endpoint, token, hash] = /kubeadm join (\S+) --token (\S+) \\\n\t--discovery-token-ca-cert-hash (\S+)/.exec(joinLine)!;
+    const res = await run(roots.cp2!, ['join', endpoint!, '--token', token!, '--discovery-token-ca-cert-hash', hash!, '--control-plane', '--certificate-key', certKey,
+      '--apiserver-advertise-address', '127.0.0.1', '--ignore-preflight-errors=all']);
+    expect(res.code).toBe(1);
+    expect(res.text).toContain("unable to add a new control plane instance to a cluster that doesn't have a stable controlPlaneEndpoint address");
+    // What an operator does next: give the cluster a stable endpoint in kubeadm-config.
+    const admin = new KubeClient(readKubeconfig(path.join(roots.cp!, 'etc/kubernetes/admin.conf')));
+    const kc = await admin.get('/api/v1/namespaces/kube-system/configmaps/kubeadm-config');
+    const cc = YAML.parse(kc.data.ClusterConfiguration);
+    cc.controlPlaneEndpoint = endpoint;
+    await admin.mergePatch('/api/v1/namespaces/kube-system/configmaps/kubeadm-config', { data: { ClusterConfiguration: YAML.stringify(cc) } });
+  }, 30_000);
+
   it('control-plane join with a wrong certificate key cannot decrypt kubeadm-certs', async () => {
     const [, endpoint, token, hash] = /kubeadm join (\S+) --token (\S+) \\\n\t--discovery-token-ca-cert-hash (\S+)/.exec(joinLine)!;
     const wrong = certKey.replace(/^./, (c) => (c === '0' ? '1' : '0'));

@@ -11,7 +11,7 @@ import { buildKubeconfig, parseKubeconfig, readKubeconfig } from '../kubeconfig.
 import { caCertHash, createCsr, newPrivateKeyPem } from '../pki.js';
 import { KUBELET_CLIENT_SIGNER } from '../apiserver/controllers.js';
 import { addons, bootstrapTokens, downloadCerts, ensureClusterAdminsBinding, markControlPlane, uploadCerts, uploadConfig } from './cluster-setup.js';
-import { ConfigError, parseDuration, parseKubeadmConfig, resolveInit, resolveJoin, type JoinSettings, type KubeadmConfig, type Obj } from './config.js';
+import { bootstrapTokenErrors, ConfigError, parseDuration, parseKubeadmConfig, resolveInit, resolveJoin, type JoinSettings, type KubeadmConfig, type Obj } from './config.js';
 import { kubeletEnvFile, toArgs, type KubeletEnvOptions } from './kubelet-env.js';
 import {
   apiEndpoint, certsPhase, kubeconfigPhase, kubeletStartPhase, manifestsPhase, pullImages, restartKubelet, waitControlPlane, type ControlPlaneSpec,
@@ -61,7 +61,6 @@ const INIT_FLAGS = {
   token: 'string', 'token-ttl': 'string', 'skip-token-print': 'bool', 'skip-certificate-key-print': 'bool', 'dry-run': 'bool',
   v: 'string', 'feature-gates': 'string', 'cert-dir': 'string', patches: 'string', kubeconfig: 'string',
 } as const;
-const INIT_MIXABLE = ['config', 'ignore-preflight-errors', 'dry-run', 'kubeconfig', 'skip-certificate-key-print', 'skip-phases', 'skip-token-print', 'upload-certs', 'certificate-key', 'v', 'patches'];
 
 /** InitConfiguration + ClusterConfiguration built from flags (only when --config is absent). */
 function configFromInitFlags(a: ParsedArgs): KubeadmConfig {
@@ -88,7 +87,7 @@ function configFromInitFlags(a: ParsedArgs): KubeadmConfig {
 export async function initCmd(argv: string[], kubeadm: Semver, io: Io): Promise<void> {
   if (argv[0] === 'phase') return initPhaseCmd(argv.slice(1), kubeadm, io);
   const a = parseFlags(argv, INIT_FLAGS);
-  checkConfigMixing(a, INIT_MIXABLE);
+  checkConfigMixing(a);
   if (bool(a, 'dry-run')) throw new UsageError('--dry-run is not supported by the kinstall lab simulator');
   const cfgFile = str(a, 'config');
   const cfg = cfgFile ? parseKubeadmConfig(readConfigFile(cfgFile), 'init') : configFromInitFlags(a);
@@ -168,6 +167,8 @@ export async function initCmd(argv: string[], kubeadm: Semver, io: Io): Promise<
 async function initPhaseCmd(argv: string[], kubeadm: Semver, io: Io): Promise<void> {
   if (argv[0] !== 'upload-certs') throw new UsageError(`the kinstall lab simulator implements only "kubeadm init phase upload-certs", not "${argv[0] ?? ''}"`);
   const a = parseFlags(argv.slice(1), { 'upload-certs': 'bool', config: 'string', 'certificate-key': 'string', 'skip-certificate-key-print': 'bool', kubeconfig: 'string', v: 'string', 'cert-dir': 'string' });
+  // The init phases share init's data initializer, which validates --config mixing too.
+  checkConfigMixing(a);
   if (!bool(a, 'upload-certs')) {
     io.out('[upload-certs] Skipping phase. Please see --upload-certs');
     return;
@@ -211,6 +212,9 @@ export async function tokenCmd(argv: string[], io: Io): Promise<void> {
   const api = new KubeClient(kc, API_TIMEOUT_MS);
   if (sub === 'create') {
     const token = a.positional[0] ?? generateToken();
+    // kubeadm token create validates the token like an InitConfiguration's bootstrapTokens.
+    const tokenErrors = bootstrapTokenErrors([{ token, usages: a.flags.has('usages') ? list(a, 'usages') : ['signing', 'authentication'], groups: a.flags.has('groups') ? list(a, 'groups') : ['system:bootstrappers:kubeadm:default-node-token'] }]);
+    if (tokenErrors.length) throw new ConfigError(tokenErrors.length === 1 ? tokenErrors[0]! : `[${tokenErrors.join(', ')}]`);
     const secret = tokenSecret({ token, ttl: str(a, 'ttl'), description: str(a, 'description'), usages: a.flags.has('usages') ? list(a, 'usages') : undefined, groups: a.flags.has('groups') ? list(a, 'groups') : undefined });
     await api.must('POST', '/api/v1/namespaces/kube-system/secrets', secret).catch((e: unknown) => {
       if (e instanceof ApiError && e.status === 409) throw new Error(`failed to create or update bootstrap token with name ${secret.metadata.name}: secrets "${secret.metadata.name}" already exists`);
@@ -265,7 +269,6 @@ const JOIN_FLAGS = {
   'apiserver-advertise-address': 'string', 'apiserver-bind-port': 'string', 'node-name': 'string', 'cri-socket': 'string',
   'ignore-preflight-errors': 'list', 'skip-phases': 'list', 'dry-run': 'bool', v: 'string', patches: 'string',
 } as const;
-const JOIN_MIXABLE = ['config', 'ignore-preflight-errors', 'dry-run', 'skip-phases', 'v', 'patches'];
 
 function joinConfigFromFlags(a: ParsedArgs): KubeadmConfig {
   const token = str(a, 'token');
@@ -332,7 +335,7 @@ async function discover(endpoint: string, token: string, hashes: string[], unsaf
 
 export async function joinCmd(argv: string[], kubeadm: Semver, io: Io): Promise<void> {
   const a = parseFlags(argv, JOIN_FLAGS);
-  checkConfigMixing(a, JOIN_MIXABLE);
+  checkConfigMixing(a);
   if (bool(a, 'dry-run')) throw new UsageError('--dry-run is not supported by the kinstall lab simulator');
   if (str(a, 'config') && a.positional.length > 0) throw new UsageError(`can not mix '--config' with arguments [${a.positional.join(' ')}]`);
   const cfg = str(a, 'config') ? parseKubeadmConfig(readConfigFile(str(a, 'config')!), 'join') : joinConfigFromFlags(a);
@@ -362,6 +365,12 @@ export async function joinCmd(argv: string[], kubeadm: Semver, io: Io): Promise<
   }
   const pause = `${clusterCfg.imageRepository ?? DEFAULT_IMAGE_REPOSITORY}/pause:${componentTags(k8s, kubeadm).pause}`;
 
+  if (j.controlPlane && !clusterCfg.controlPlaneEndpoint) {
+    // cmd/kubeadm/app/cmd/phases/join/preflight.go checkIfReadyForAdditionalControlPlane.
+    throw new PhaseError('preflight', '\nOne or more conditions for hosting a new control plane instance is not satisfied.\n\n'
+      + "unable to add a new control plane instance to a cluster that doesn't have a stable controlPlaneEndpoint address\n\n"
+      + 'Please ensure that:\n* The cluster has a stable controlPlaneEndpoint address.\n* The certificates that must be shared among control plane instances are provided.\n');
+  }
   if (j.controlPlane) {
     io.out('[preflight] Running pre-flight checks before initializing the new control plane instance');
     await downloadCerts(boot, String(clusterCfg.certificatesDir ?? '/etc/kubernetes/pki'), j.controlPlane.certificateKey, io);
@@ -485,7 +494,7 @@ export async function configCmd(argv: string[], kubeadm: Semver, io: Io): Promis
     throw new UsageError(`the kinstall lab simulator implements only "kubeadm config images list|pull"`);
   }
   const a = parseFlags(argv.slice(2), { config: 'string', 'kubernetes-version': 'string', 'image-repository': 'string', 'cri-socket': 'string', v: 'string', output: 'string', 'allow-missing-template-keys': 'bool', 'feature-gates': 'string' }, { o: 'output' });
-  checkConfigMixing(a, ['config', 'v', 'output', 'allow-missing-template-keys']);
+  checkConfigMixing(a, ['output', 'allow-missing-template-keys']);
   const cfg: KubeadmConfig = str(a, 'config') ? parseKubeadmConfig(readConfigFile(str(a, 'config')!), 'init')
     : { cluster: { apiVersion: 'kubeadm.k8s.io/v1beta3', kind: 'ClusterConfiguration', ...(str(a, 'kubernetes-version') ? { kubernetesVersion: str(a, 'kubernetes-version') } : {}), ...(str(a, 'image-repository') ? { imageRepository: str(a, 'image-repository') } : {}) },
       init: str(a, 'cri-socket') ? { apiVersion: 'kubeadm.k8s.io/v1beta3', kind: 'InitConfiguration', nodeRegistration: { criSocket: str(a, 'cri-socket') } } : undefined, warnings: [] };

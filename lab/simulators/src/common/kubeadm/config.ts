@@ -7,7 +7,8 @@ import {
   CLUSTER_CONFIGURATION, INIT_CONFIGURATION, JOIN_CONFIGURATION, KUBELET_CONFIGURATION, KUBE_PROXY_CONFIGURATION,
   typeErrors, unknownFields, type Spec,
 } from './schema.js';
-import { toArgs, type Arg } from './kubelet-env.js';
+import { argValue, toArgs, type Arg } from './kubelet-env.js';
+import { dns1123SubdomainErrors } from '../labels.js';
 import { DEFAULT_IMAGE_REPOSITORY, fmt, parseVersion, type Semver } from './versions.js';
 
 /** A config problem kubeadm reports before running any phase. */
@@ -183,9 +184,15 @@ export function resolveInit(cfg: KubeadmConfig, kubeadm: Semver, hostname = os.h
   else if (svc.family === 6 && svc.bits < 108) errors.push(`networking.serviceSubnet: Invalid value: "${net_.serviceSubnet}": specified service subnet is too large; for 128-bit addresses, the mask must be >= 108`);
   if (net_.podSubnet !== undefined) {
     const pod = parseCidr(String(net_.podSubnet));
-    const nodeMask = Number(cluster.controllerManager.extraArgs?.['node-cidr-mask-size'] ?? (pod?.family === 6 ? 64 : 24));
+    const cmArgs = toArgs(cluster.controllerManager.extraArgs);
+    // validation.go getClusterNodeMask: node-cidr-mask-size(-ipv4|-ipv6) from the
+    // controller-manager's extra args, else 24 (IPv4) / 64 (IPv6).
+    const nodeMask = Number(argValue(cmArgs, pod?.family === 6 ? 'node-cidr-mask-size-ipv6' : 'node-cidr-mask-size-ipv4') ?? argValue(cmArgs, 'node-cidr-mask-size') ?? (pod?.family === 6 ? 64 : 24));
     if (!pod) errors.push(`networking.podSubnet: Invalid value: "${net_.podSubnet}": couldn't parse subnet`);
+    // ValidatePodSubnetNodeMask: the pod subnet must hold at least one node subnet, and at most
+    // 2^PodSubnetNodeMaskMaxDiff (16, constants.go) of them.
     else if (pod.bits > nodeMask) errors.push(`networking.podSubnet: Invalid value: "${net_.podSubnet}": the size of pod subnet with mask ${pod.bits} is smaller than the size of node subnet with mask ${nodeMask}`);
+    else if (nodeMask - pod.bits > POD_SUBNET_NODE_MASK_MAX_DIFF) errors.push(`networking.podSubnet: Invalid value: "${net_.podSubnet}": pod subnet mask (${pod.bits}) and node-mask (${nodeMask}) difference is greater than ${POD_SUBNET_NODE_MASK_MAX_DIFF}`);
   }
   if (!DNS1123_SUBDOMAIN.test(String(net_.dnsDomain))) {
     errors.push(`networking.dnsDomain: Invalid value: "${net_.dnsDomain}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character`);
@@ -197,10 +204,13 @@ export function resolveInit(cfg: KubeadmConfig, kubeadm: Semver, hostname = os.h
   if (cluster.controlPlaneEndpoint !== undefined && !validHostPort(String(cluster.controlPlaneEndpoint), true)) {
     errors.push(`controlPlaneEndpoint: Invalid value: "${cluster.controlPlaneEndpoint}": invalid host or host:port`);
   }
-  (init.bootstrapTokens as Obj[]).forEach((t, i) => {
-    if (t.token !== undefined && !BOOTSTRAP_TOKEN_RE.test(String(t.token))) errors.push(`bootstrapTokens[${i}].token: Invalid value: "${t.token}": the bootstrap token is invalid`);
-    if (t.ttl !== undefined && parseDuration(String(t.ttl)) === null) errors.push(`bootstrapTokens[${i}].ttl: Invalid value: "${t.ttl}": invalid duration`);
-  });
+  errors.push(...bootstrapTokenErrors(init.bootstrapTokens as Obj[]));
+  errors.push(...nodeRegistrationErrors(init.nodeRegistration));
+  errors.push(...certSansErrors(cluster.apiServer?.certSANs, 'apiServer.certSANs'));
+  if (cluster.etcd.local) {
+    errors.push(...certSansErrors(cluster.etcd.local.serverCertSANs, 'etcd.local.serverCertSANs'));
+    errors.push(...certSansErrors(cluster.etcd.local.peerCertSANs, 'etcd.local.peerCertSANs'));
+  }
   if (init.certificateKey !== undefined && !/^[0-9a-f]{64}$/.test(String(init.certificateKey))) {
     errors.push(`certificateKey: Invalid value: "${init.certificateKey}": the certificate key must be a hex encoded 32 byte string`);
   }
@@ -256,6 +266,74 @@ export function validHostPort(s: string, portOptional: boolean): boolean {
 }
 
 export const CA_HASH_RE = /^sha256:[0-9a-f]{64}$/;
+
+/** cmd/kubeadm/app/constants/constants.go PodSubnetNodeMaskMaxDiff. */
+export const POD_SUBNET_NODE_MASK_MAX_DIFF = 16;
+
+const goStrings = (xs: string[]) => `[]string{${xs.map((x) => JSON.stringify(x)).join(', ')}}`;
+const KNOWN_TOKEN_USAGES = ['signing', 'authentication'];
+// k8s.io/cluster-bootstrap/token/api/types.go BootstrapGroupPattern.
+const BOOTSTRAP_GROUP_PATTERN = '\\Asystem:bootstrappers:[a-z0-9:-]{0,255}[a-z0-9]\\z';
+const BOOTSTRAP_GROUP_RE = /^system:bootstrappers:[a-z0-9:-]{0,255}[a-z0-9]$/;
+
+/**
+ * cmd/kubeadm/app/apis/kubeadm/validation/validation.go ValidateBootstrapTokens: token format,
+ * usages among signing/authentication (cluster-bootstrap ValidateUsages), groups only with the
+ * authentication usage and matching BootstrapGroupPattern, ttl and expires exclusive. Paths
+ * are `bootstrapTokens.<i>.<field>` (fldPath.Child("<i>")).
+ */
+export function bootstrapTokenErrors(tokens: Obj[] | undefined): string[] {
+  const errors: string[] = [];
+  (tokens ?? []).forEach((t, i) => {
+    const at = `bootstrapTokens.${i}`;
+    if (t.token !== undefined && !BOOTSTRAP_TOKEN_RE.test(String(t.token))) errors.push(`${at}.token: Invalid value: "${t.token}": the bootstrap token is invalid`);
+    if (t.ttl !== undefined && parseDuration(String(t.ttl)) === null) errors.push(`${at}.ttl: Invalid value: "${t.ttl}": invalid duration`);
+    const usages: string[] = (t.usages ?? []).map(String);
+    const badUsages = [...new Set(usages.filter((u) => !KNOWN_TOKEN_USAGES.includes(u)))].sort();
+    if (badUsages.length) errors.push(`${at}.usages: Invalid value: ${goStrings(usages)}: invalid bootstrap token usage string: ${badUsages.join(',')}, valid usage options: ${KNOWN_TOKEN_USAGES.join(',')}`);
+    const groups: string[] = (t.groups ?? []).map(String);
+    if (groups.length && !usages.includes('authentication')) errors.push(`${at}.groups: Invalid value: ${goStrings(groups)}: token groups cannot be specified unless --usages includes "authentication"`);
+    for (const g of groups) if (!BOOTSTRAP_GROUP_RE.test(g)) errors.push(`${at}.groups: Invalid value: ${goStrings(groups)}: bootstrap group "${g}" is invalid (must match ${BOOTSTRAP_GROUP_PATTERN})`);
+    if (t.ttl !== undefined && t.expires !== undefined) errors.push(`${at}: Invalid value: "": the BootstrapToken .TTL and .Expires fields are mutually exclusive`);
+  });
+  return errors;
+}
+
+/**
+ * validation.go ValidateNodeRegistrationOptions: the node name is required and a DNS-1123
+ * subdomain (so lowercase); the CRI socket must be a URL with a scheme (ValidateSocketPath).
+ * Taints are not validated by kubeadm ("TODO" upstream): the API server does it.
+ */
+export function nodeRegistrationErrors(nr: Obj, path = 'nodeRegistration'): string[] {
+  const errors: string[] = [];
+  const name = String(nr.name ?? '');
+  if (!name) errors.push(`${path}: Required value: --node-name or .nodeRegistration.name in the config file is a required value. It seems like this value couldn't be automatically detected in your environment, please specify the desired value using the CLI or config file.`);
+  else for (const m of dns1123SubdomainErrors(name)) errors.push(`${path}.name: Invalid value: "${name}": ${m}`);
+  const sock = nr.criSocket;
+  if (sock !== undefined && !/^[a-z][a-z0-9+.-]*:\/\//.test(String(sock))) {
+    errors.push(`${path}.criSocket: Invalid value: "${sock}": URL scheme must be one of [unix npipe] (missing scheme)`);
+  }
+  return errors;
+}
+
+/**
+ * validation.go ValidateCertSANs: each SAN is a DNS-1123 subdomain, a wildcard DNS-1123
+ * subdomain (`*.example.com`) or an IP address — so names must be lowercase.
+ */
+export function certSansErrors(sans: unknown, path: string): string[] {
+  if (!Array.isArray(sans)) return [];
+  const errors: string[] = [];
+  for (const raw of sans) {
+    const san = String(raw);
+    const errs = dns1123SubdomainErrors(san);
+    if (!errs.length || net.isIP(san) !== 0) continue;
+    const wildErrs = san.startsWith('*.') && !dns1123SubdomainErrors(san.slice(2)).length ? [] : [
+      "a wildcard DNS-1123 subdomain must start with '*.', followed by a valid DNS subdomain, which must consist of lower case alphanumeric characters, '-' or '.' and end with an alphanumeric character (e.g. '*.example.com', regex used for validation is '\\*\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
+    ];
+    if (wildErrs.length) errors.push(`${path}: Invalid value: "${san}": altname is not a valid IP address, DNS label or a DNS label with subdomain wildcards: ${errs.join('; ')}; ${wildErrs.join('; ')}`);
+  }
+  return errors;
+}
 
 /** cmd/kubeadm/app/constants/constants.go ControlPlaneTaint. */
 export const CONTROL_PLANE_TAINT = { key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' };
@@ -313,6 +391,7 @@ export function resolveJoin(cfg: KubeadmConfig, hostname = os.hostname()): JoinS
   } else {
     throw new ConfigError('file-based discovery is not supported by the kinstall lab simulator');
   }
+  errors.push(...nodeRegistrationErrors({ name: hostname.toLowerCase(), ...(join.nodeRegistration ?? {}) }));
   let controlPlane: JoinSettings['controlPlane'];
   if (join.controlPlane) {
     const key = String(join.controlPlane.certificateKey ?? '');
