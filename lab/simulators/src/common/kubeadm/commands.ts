@@ -19,7 +19,7 @@ import {
 import { bool, checkConfigMixing, list, parseFlags, str, UsageError, type ParsedArgs } from './flags.js';
 import { PhaseError, type Io } from './output.js';
 import { ETCD_SIMULATOR_DIR, hostPath, KUBELET_DIR } from './paths.js';
-import { evaluate, initChecks, joinChecks, PREFLIGHT_HINT, realEnv } from './preflight.js';
+import { evaluate, initChecks, joinChecks, joinControlPlaneChecks, PREFLIGHT_HINT, realEnv } from './preflight.js';
 import { generateCertificateKey, generateToken, joinCommand, splitToken, tokenSecret } from './tokens.js';
 import { componentTags, DEFAULT_IMAGE_REPOSITORY, fmt, imageList, kubeadmVersionInfo, parseVersion, versionLine, type Semver } from './versions.js';
 
@@ -107,7 +107,7 @@ export async function initCmd(argv: string[], kubeadm: Semver, io: Io): Promise<
   if (!skipped('preflight')) {
     io.out('[preflight] Running pre-flight checks');
     const env = realEnv(spec.criSocket);
-    const results = await initChecks(env, s.k8s, kubeadm, spec.bindPort, String(s.cluster.etcd.local?.dataDir ?? '/var/lib/etcd'));
+    const results = await initChecks(env, s.k8s, kubeadm, spec.bindPort, s.cluster.etcd.local ? String(s.cluster.etcd.local.dataDir ?? '/var/lib/etcd') : null);
     runPreflight(results, ignore, io);
     io.out('[preflight] Pulling images required for setting up a Kubernetes cluster');
     io.out('[preflight] This might take a minute or two, depending on the speed of your internet connection');
@@ -343,7 +343,7 @@ export async function joinCmd(argv: string[], kubeadm: Semver, io: Io): Promise<
   for (const w of j.warnings) io.err(w);
   const ignore = [...list(a, 'ignore-preflight-errors'), ...((j.join.nodeRegistration?.ignorePreflightErrors as string[] | undefined) ?? [])];
   io.out('[preflight] Running pre-flight checks');
-  runPreflight(await joinChecks(realEnv(j.criSocket), j.controlPlane), ignore, io);
+  runPreflight(await joinChecks(realEnv(j.criSocket), kubeadm, j.controlPlane !== undefined), ignore, io);
   const discoveryTimeout = parseDuration(String(j.join.discovery?.timeout ?? '5m0s')) ?? 300_000;
   const { server, caPem } = await discover(j.endpoint, j.token, j.caCertHashes, j.unsafeSkipCAVerification, discoveryTimeout, io);
 
@@ -373,6 +373,8 @@ export async function joinCmd(argv: string[], kubeadm: Semver, io: Io): Promise<
   }
   if (j.controlPlane) {
     io.out('[preflight] Running pre-flight checks before initializing the new control plane instance');
+    const etcdDir = clusterCfg.etcd?.external ? null : String(clusterCfg.etcd?.local?.dataDir ?? '/var/lib/etcd');
+    runPreflight(await joinControlPlaneChecks(realEnv(j.criSocket), j.controlPlane.bindPort, etcdDir), ignore, io);
     await downloadCerts(boot, String(clusterCfg.certificatesDir ?? '/etc/kubernetes/pki'), j.controlPlane.certificateKey, io);
     const spec: ControlPlaneSpec = { k8s, cluster: clusterCfg, nodeName: j.nodeName, advertiseAddress: j.controlPlane.advertiseAddress, bindPort: j.controlPlane.bindPort, criSocket: j.criSocket, kubeadm };
     const ca = certsPhase(spec, io);
