@@ -90,7 +90,7 @@ export async function initCmd(argv: string[], kubeadm: Semver, io: Io): Promise<
   checkConfigMixing(a);
   if (bool(a, 'dry-run')) throw new UsageError('--dry-run is not supported by the kinstall lab simulator');
   const cfgFile = str(a, 'config');
-  const cfg = cfgFile ? parseKubeadmConfig(readConfigFile(cfgFile), 'init') : configFromInitFlags(a);
+  const cfg = cfgFile ? parseKubeadmConfig(readConfigFile(cfgFile), 'init', kubeadm) : configFromInitFlags(a);
   const s = resolveInit(cfg, kubeadm);
   for (const w of s.warnings) io.err(w);
   if (str(a, 'certificate-key')) s.init.certificateKey = str(a, 'certificate-key');
@@ -176,7 +176,7 @@ async function initPhaseCmd(argv: string[], kubeadm: Semver, io: Io): Promise<vo
   let key = str(a, 'certificate-key');
   let pki = str(a, 'cert-dir') ?? '/etc/kubernetes/pki';
   if (str(a, 'config')) {
-    const cfg = parseKubeadmConfig(readConfigFile(str(a, 'config')!), 'init');
+    const cfg = parseKubeadmConfig(readConfigFile(str(a, 'config')!), 'init', kubeadm);
     key ??= cfg.init?.certificateKey;
     pki = cfg.cluster?.certificatesDir ?? pki;
   }
@@ -338,7 +338,7 @@ export async function joinCmd(argv: string[], kubeadm: Semver, io: Io): Promise<
   checkConfigMixing(a);
   if (bool(a, 'dry-run')) throw new UsageError('--dry-run is not supported by the kinstall lab simulator');
   if (str(a, 'config') && a.positional.length > 0) throw new UsageError(`can not mix '--config' with arguments [${a.positional.join(' ')}]`);
-  const cfg = str(a, 'config') ? parseKubeadmConfig(readConfigFile(str(a, 'config')!), 'join') : joinConfigFromFlags(a);
+  const cfg = str(a, 'config') ? parseKubeadmConfig(readConfigFile(str(a, 'config')!), 'join', kubeadm) : joinConfigFromFlags(a);
   const j = resolveJoin(cfg);
   for (const w of j.warnings) io.err(w);
   const ignore = [...list(a, 'ignore-preflight-errors'), ...((j.join.nodeRegistration?.ignorePreflightErrors as string[] | undefined) ?? [])];
@@ -497,7 +497,7 @@ export async function configCmd(argv: string[], kubeadm: Semver, io: Io): Promis
   }
   const a = parseFlags(argv.slice(2), { config: 'string', 'kubernetes-version': 'string', 'image-repository': 'string', 'cri-socket': 'string', v: 'string', output: 'string', 'allow-missing-template-keys': 'bool', 'feature-gates': 'string' }, { o: 'output' });
   checkConfigMixing(a, ['output', 'allow-missing-template-keys']);
-  const cfg: KubeadmConfig = str(a, 'config') ? parseKubeadmConfig(readConfigFile(str(a, 'config')!), 'init')
+  const cfg: KubeadmConfig = str(a, 'config') ? parseKubeadmConfig(readConfigFile(str(a, 'config')!), 'init', kubeadm)
     : { cluster: { apiVersion: 'kubeadm.k8s.io/v1beta3', kind: 'ClusterConfiguration', ...(str(a, 'kubernetes-version') ? { kubernetesVersion: str(a, 'kubernetes-version') } : {}), ...(str(a, 'image-repository') ? { imageRepository: str(a, 'image-repository') } : {}) },
       init: str(a, 'cri-socket') ? { apiVersion: 'kubeadm.k8s.io/v1beta3', kind: 'InitConfiguration', nodeRegistration: { criSocket: str(a, 'cri-socket') } } : undefined, warnings: [] };
   const s = resolveInit(cfg, kubeadm);

@@ -4,7 +4,8 @@ import YAML from 'yaml';
 import { BOOTSTRAP_TOKEN_RE } from '../apiserver/auth.js';
 import { DEFAULT_CRI_ENDPOINT } from '../cri.js';
 import {
-  CLUSTER_CONFIGURATION, INIT_CONFIGURATION, JOIN_CONFIGURATION, KUBELET_CONFIGURATION, KUBE_PROXY_CONFIGURATION,
+  CLUSTER_CONFIGURATION, CLUSTER_CONFIGURATION_V1BETA4, INIT_CONFIGURATION, INIT_CONFIGURATION_V1BETA4, JOIN_CONFIGURATION,
+  JOIN_CONFIGURATION_V1BETA4, KUBELET_CONFIGURATION, KUBE_PROXY_CONFIGURATION,
   typeErrors, unknownFields, type Spec,
 } from './schema.js';
 import { argValue, toArgs, type Arg } from './kubelet-env.js';
@@ -26,13 +27,49 @@ export interface KubeadmConfig {
   warnings: string[];
 }
 
-const KINDS: Record<string, { group: string; version: string; spec: Spec; slot: keyof Omit<KubeadmConfig, 'warnings'> }> = {
-  InitConfiguration: { group: 'kubeadm.k8s.io', version: 'v1beta3', spec: INIT_CONFIGURATION, slot: 'init' },
-  ClusterConfiguration: { group: 'kubeadm.k8s.io', version: 'v1beta3', spec: CLUSTER_CONFIGURATION, slot: 'cluster' },
-  JoinConfiguration: { group: 'kubeadm.k8s.io', version: 'v1beta3', spec: JOIN_CONFIGURATION, slot: 'join' },
-  KubeletConfiguration: { group: 'kubelet.config.k8s.io', version: 'v1beta1', spec: KUBELET_CONFIGURATION, slot: 'kubelet' },
-  KubeProxyConfiguration: { group: 'kubeproxy.config.k8s.io', version: 'v1alpha1', spec: KUBE_PROXY_CONFIGURATION, slot: 'kubeProxy' },
-};
+type Slot = keyof Omit<KubeadmConfig, 'warnings'>;
+interface KindInfo { group: string; version: string; spec: Spec; slot: Slot; kind: string }
+
+const KIND_TABLE: KindInfo[] = [
+  { kind: 'InitConfiguration', group: 'kubeadm.k8s.io', version: 'v1beta3', spec: INIT_CONFIGURATION, slot: 'init' },
+  { kind: 'ClusterConfiguration', group: 'kubeadm.k8s.io', version: 'v1beta3', spec: CLUSTER_CONFIGURATION, slot: 'cluster' },
+  { kind: 'JoinConfiguration', group: 'kubeadm.k8s.io', version: 'v1beta3', spec: JOIN_CONFIGURATION, slot: 'join' },
+  { kind: 'InitConfiguration', group: 'kubeadm.k8s.io', version: 'v1beta4', spec: INIT_CONFIGURATION_V1BETA4, slot: 'init' },
+  { kind: 'ClusterConfiguration', group: 'kubeadm.k8s.io', version: 'v1beta4', spec: CLUSTER_CONFIGURATION_V1BETA4, slot: 'cluster' },
+  { kind: 'JoinConfiguration', group: 'kubeadm.k8s.io', version: 'v1beta4', spec: JOIN_CONFIGURATION_V1BETA4, slot: 'join' },
+  { kind: 'KubeletConfiguration', group: 'kubelet.config.k8s.io', version: 'v1beta1', spec: KUBELET_CONFIGURATION, slot: 'kubelet' },
+  { kind: 'KubeProxyConfiguration', group: 'kubeproxy.config.k8s.io', version: 'v1alpha1', spec: KUBE_PROXY_CONFIGURATION, slot: 'kubeProxy' },
+];
+
+/**
+ * The kubeadm API versions a kubeadm registers (cmd/kubeadm/app/apis/kubeadm/scheme/scheme.go
+ * AddToScheme): v1beta3 up to 1.30; v1beta3 and v1beta4 from 1.31 (v1beta4 introduced there).
+ */
+export function kubeadmApiVersions(kubeadm: Semver): string[] {
+  return kubeadm.minor >= 31 ? ['v1beta3', 'v1beta4'] : ['v1beta3'];
+}
+
+/**
+ * v1beta4 → the shape the rest of the simulator reads (what kubeadm's conversion does into its
+ * internal types): component extraArgs lists become maps (a repeated name keeps its last value,
+ * which is lossy only for repeated flags), timeouts.controlPlaneComponentHealthCheck feeds the
+ * wait-control-plane phase and timeouts.discovery the discovery; nodeRegistration.kubeletExtraArgs
+ * stays a list (kubelet-env.ts takes both).
+ */
+function fromV1beta4(slot: Slot, o: Obj): Obj {
+  const out = structuredClone(o);
+  const argsToMap = (c: Obj | undefined) => {
+    if (c && Array.isArray(c.extraArgs)) c.extraArgs = Object.fromEntries((c.extraArgs as Obj[]).map((a) => [String(a.name), String(a.value)]));
+  };
+  if (slot === 'cluster') {
+    for (const c of ['apiServer', 'controllerManager', 'scheduler']) argsToMap(out[c]);
+    argsToMap(out.etcd?.local);
+  }
+  const t = out.timeouts as Obj | undefined;
+  if (slot === 'init' && t?.controlPlaneComponentHealthCheck) out.timeoutForControlPlane = t.controlPlaneComponentHealthCheck;
+  if (slot === 'join' && t?.discovery) out.discovery = { ...(out.discovery ?? {}), timeout: t.discovery };
+  return out;
+}
 
 /** klog's warning prefix (W MMDD hh:mm:ss.uuuuuu PID file:line]). */
 export function klogWarning(file: string, msg: string, now = new Date()): string {
@@ -49,9 +86,10 @@ const gvkString = (group: string, version: string, kind: string) =>
  * 1.28, which only warns; see README), unregistered kubeadm versions (v1beta4 here) are errors, foreign
  * documents are ignored with a warning, wrong field types are decode errors.
  */
-export function parseKubeadmConfig(text: string, purpose: 'init' | 'join'): KubeadmConfig {
+export function parseKubeadmConfig(text: string, purpose: 'init' | 'join', kubeadm: Semver = { major: 1, minor: 28, patch: 0 }): KubeadmConfig {
   const out: KubeadmConfig = { warnings: [] };
   const docs = YAML.parseAllDocuments(text);
+  const registered = kubeadmApiVersions(kubeadm);
   for (const doc of docs) {
     if (doc.errors.length > 0) {
       const e = doc.errors[0]!;
@@ -64,11 +102,11 @@ export function parseKubeadmConfig(text: string, purpose: 'init' | 'join'): Kube
     if (!o.kind) throw new ConfigError(`Object 'Kind' is missing in '${JSON.stringify(o)}'`);
     if (!o.apiVersion) throw new ConfigError(`Object 'apiVersion' is missing in '${JSON.stringify(o)}'`);
     const [group, version] = String(o.apiVersion).includes('/') ? String(o.apiVersion).split('/') as [string, string] : ['', String(o.apiVersion)];
-    const known = KINDS[o.kind];
-    if (group === 'kubeadm.k8s.io' && (!known || known.group !== group || version !== known.version)) {
+    const known = KIND_TABLE.find((k) => k.kind === o.kind && k.group === group && k.version === version);
+    if (group === 'kubeadm.k8s.io' && (!known || !registered.includes(version))) {
       throw new ConfigError(`no kind "${o.kind}" is registered for version "${o.apiVersion}" in scheme "k8s.io/kubernetes/cmd/kubeadm/app/apis/kubeadm/scheme/scheme.go:31"`);
     }
-    if (!known || known.group !== group || known.version !== version) {
+    if (!known) {
       out.warnings.push(`[config] WARNING: Ignored YAML document with GroupVersionKind ${group}/${version}, Kind=${o.kind}`);
       continue;
     }
@@ -88,7 +126,7 @@ export function parseKubeadmConfig(text: string, purpose: 'init' | 'join'): Kube
       // must fail in the lab. The text is the one kubeadm's strict decoder produces.
       throw new ConfigError(`error unmarshaling configuration ${gvkString(group, version, o.kind)}: strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`);
     }
-    out[known.slot] = o;
+    out[known.slot] = version === 'v1beta4' ? fromV1beta4(known.slot, o) : o;
   }
   return out;
 }
@@ -164,6 +202,8 @@ export function resolveInit(cfg: KubeadmConfig, kubeadm: Semver, hostname = os.h
   cluster.etcd ??= {};
   if (!cluster.etcd.external) cluster.etcd.local = { dataDir: '/var/lib/etcd', ...(cluster.etcd.local ?? {}) };
   cluster.apiServer = { timeoutForControlPlane: '4m0s', ...(cluster.apiServer ?? {}) };
+  // v1beta4: InitConfiguration.timeouts.controlPlaneComponentHealthCheck (see fromV1beta4).
+  if (init.timeoutForControlPlane) { cluster.apiServer.timeoutForControlPlane = init.timeoutForControlPlane; delete init.timeoutForControlPlane; }
   cluster.controllerManager ??= {};
   cluster.scheduler ??= {};
   cluster.dns ??= {};
