@@ -46,6 +46,7 @@ describe('kubelet --node-labels (cmd/kubelet/app/options/options.go, k8s.io/kube
     expect(() => parseTaint('dedicated')).toThrow(KubeletFatal);
     expect(() => parseTaint('bad key:NoSchedule')).toThrow(/invalid taint spec/);
     expect(() => parseTaint('k:Sometimes')).toThrow(/invalid taint effect: Sometimes, unsupported taint effect/);
+    expect(() => validateKubeletFlags(parseKubeletFlags(['--register-with-taints=a=b']))).toThrow('invalid argument "a=b" for "--register-with-taints" flag');
   });
 });
 

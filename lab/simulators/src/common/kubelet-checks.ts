@@ -255,6 +255,8 @@ export function parseTaint(spec: string): { key: string; value?: string; effect:
  * refuses to start.
  */
 export function validateKubeletFlags(flags: KubeletFlags): void {
+  // The taints flag is parsed (and refused) with the other flags, before anything runs.
+  for (const t of flags.registerWithTaints) parseTaint(t);
   const err = nodeLabelsError(flags.nodeLabels);
   if (err) throw new KubeletFatal(`failed to validate kubelet flags: ${err}`);
 }
