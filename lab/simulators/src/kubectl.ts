@@ -12,11 +12,14 @@ import {
   resourceRef, validationError, type KindInfo, type SourcedObject,
 } from './common/kubectl-manifests.js';
 import { JsonPathError, renderJsonPath } from './common/jsonpath.js';
+import {
+  EditError, TaintSpecError, editAnnotations, editLabels, editTaints, parseKeyValueArgs, parseTaintArgs,
+} from './common/labels.js';
 import { SIMULATOR_MARK, readSimVersion } from './common/sim-version.js';
 
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 const VALUE_OPTS = new Set(['kubeconfig', 'namespace', 'n', 'output', 'o', 'filename', 'f', 'timeout', 'for', 'duration', 'selector', 'l', 'field-selector', 'request-timeout', 'raw']);
-const BOOL_OPTS = new Set(['all-namespaces', 'A', 'all', 'client', 'ignore-not-found', 'watch', 'w']);
+const BOOL_OPTS = new Set(['all-namespaces', 'A', 'all', 'client', 'ignore-not-found', 'watch', 'w', 'overwrite']);
 
 interface Args { positional: string[]; opts: Map<string, string[]>; }
 
@@ -420,8 +423,94 @@ async function clusterInfo(a: Args): Promise<void> {
   console.log("\nTo further debug and diagnose cluster problems, use 'kubectl cluster-info dump'.");
 }
 
+/**
+ * `TYPE NAME args...` or `TYPE/NAME args...` of label/annotate/taint: the object and the edit
+ * arguments (kubectl takes the first argument that looks like an edit as the start of the edits).
+ */
+function objectAndEdits(a: Args, verb: string): { k: KindInfo; name: string; edits: string[] } {
+  const [, resource, ...rest] = a.positional;
+  if (!resource) throw new KubectlError(`error: one or more resources must be specified as <resource> <name> or <resource>/<name>`);
+  const [res, slashName] = resource.split('/');
+  const k = kindForResource(res!);
+  const name = slashName ?? rest.shift();
+  const edits = rest;
+  if (!name) throw new KubectlError('error: resource(s) were provided, but no name was specified');
+  if (!edits.length) throw new KubectlError(`error: at least one ${verb} update is required`);
+  return { k, name, edits };
+}
+
+async function getObject(client: KubeClient, path: string): Promise<any> {
+  try { return await client.get(path); } catch (e) { throw serverError(e); }
+}
+
+/** kubectl label (kubectl/pkg/cmd/label/label.go): validation, --overwrite, "<kind>/<name> labeled". */
+async function label(a: Args): Promise<void> {
+  const { k, name, edits } = objectAndEdits(a, 'label');
+  let spec;
+  try { spec = parseKeyValueArgs(edits, 'label'); } catch (e) { throw new KubectlError(`error: ${(e as Error).message}`); }
+  const { client, namespace } = connect(a);
+  const path = resourcePath(k, k.namespaced ? namespace : null, name);
+  const obj = await getObject(client, path);
+  let r;
+  try { r = editLabels(obj.metadata?.labels, spec.set, spec.remove, flag(a, 'overwrite')); } catch (e) {
+    if (e instanceof EditError) throw new KubectlError(`error: ${e.message}`);
+    throw e;
+  }
+  for (const n of r.notes) console.log(n);
+  if (r.verb !== 'not labeled') {
+    const old = obj.metadata?.labels ?? {};
+    const patch: Record<string, string | null> = {};
+    for (const key of new Set([...Object.keys(old), ...Object.keys(r.labels)])) if (old[key] !== r.labels[key]) patch[key] = r.labels[key] ?? null;
+    try { await client.mergePatch(path, { metadata: { labels: patch } }); } catch (e) { throw serverError(e); }
+  }
+  console.log(`${kindRef(k)}/${name} ${r.verb}`);
+}
+
+/** kubectl annotate (kubectl/pkg/cmd/annotate/annotate.go). */
+async function annotate(a: Args): Promise<void> {
+  const { k, name, edits } = objectAndEdits(a, 'annotation');
+  let spec;
+  try { spec = parseKeyValueArgs(edits, 'annotation'); } catch (e) { throw new KubectlError(`error: ${(e as Error).message}`); }
+  const { client, namespace } = connect(a);
+  const path = resourcePath(k, k.namespaced ? namespace : null, name);
+  const obj = await getObject(client, path);
+  let next: Record<string, string>;
+  try { next = editAnnotations(obj.metadata?.annotations, spec.set, spec.remove, flag(a, 'overwrite')); } catch (e) {
+    if (e instanceof EditError) throw new KubectlError(`error: ${e.message}`);
+    throw e;
+  }
+  const old = obj.metadata?.annotations ?? {};
+  const patch: Record<string, string | null> = {};
+  for (const key of new Set([...Object.keys(old), ...Object.keys(next)])) if (old[key] !== next[key]) patch[key] = next[key] ?? null;
+  if (Object.keys(patch).length) {
+    try { await client.mergePatch(path, { metadata: { annotations: patch } }); } catch (e) { throw serverError(e); }
+  }
+  console.log(`${kindRef(k)}/${name} annotated`);
+}
+
+/** kubectl taint (kubectl/pkg/cmd/taint/taint.go): nodes only; "node/<name> tainted|untainted|modified". */
+async function taint(a: Args): Promise<void> {
+  const { k, name, edits } = objectAndEdits(a, 'taint');
+  if (k.kind !== 'Node') throw new KubectlError(`error: invalid resource type ${k.plural}, only nodes are supported`);
+  let spec;
+  try { spec = parseTaintArgs(edits); } catch (e) {
+    if (e instanceof TaintSpecError) throw new KubectlError(`error: ${e.message}`);
+    throw e;
+  }
+  const { client } = connect(a);
+  const path = resourcePath(k, null, name);
+  const node = await getObject(client, path);
+  let r;
+  try { r = editTaints(name, node.spec?.taints, spec.add, spec.remove, flag(a, 'overwrite')); } catch (e) {
+    if (e instanceof EditError) throw new KubectlError(`error: ${e.message}`);
+    throw e;
+  }
+  try { await client.mergePatch(path, { spec: { taints: r.taints.length ? r.taints : null } }); } catch (e) { throw serverError(e); }
+  console.log(`${kindRef(k)}/${name} ${r.verb}`);
+}
+
 const COMMANDS: Record<string, (a: Args) => Promise<void>> = {
-  apply, delete: del, get, wait, rollout, create: createToken, version, 'cluster-info': clusterInfo,
+  apply, delete: del, get, wait, rollout, create: createToken, version, 'cluster-info': clusterInfo, label, annotate, taint,
 };
 
 async function main(): Promise<void> {

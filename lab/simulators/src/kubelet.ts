@@ -11,8 +11,8 @@ import { CriClient, CriError, DEFAULT_CRI_ENDPOINT } from './common/cri.js';
 import { ApiError, KubeClient } from './common/kube-client.js';
 import { readKubeconfig } from './common/kubeconfig.js';
 import {
-  KubeletFatal, cgroupDriverError, containerdCgroupDriver, parseKubeletConfig, parseKubeletFlags,
-  parseTaint, readyCondition, swapError, type KubeletConfig, type KubeletFlags,
+  KubeletFatal, cgroupDriverError, needsStart, containerdCgroupDriver, parseKubeletConfig, parseKubeletFlags,
+  parseTaint, readyCondition, swapError, validateKubeletFlags, type KubeletConfig, type KubeletFlags,
 } from './common/kubelet-checks.js';
 import { planPodFiles } from './common/pod-files.js';
 import { SIMULATOR_MARK, readSimVersion } from './common/sim-version.js';
@@ -118,6 +118,13 @@ class Kubelet {
   private runtimeVersion = '';
   private staticStatus = new Map<string, { phase: string; reason?: string; message?: string }>();
   private pulling = new Set<string>();
+  /**
+   * UIDs of the bound pods this kubelet process has started. A real kubelet starts every pod bound
+   * to it that it is not running, whatever status the API shows (a pod reported Running by an
+   * earlier kubelet of a node that was reset and joined again is started afresh, and its init
+   * containers run again): trusting the API's phase left such a node without its CNI config.
+   */
+  private started = new Set<string>();
 
   constructor(
     private readonly flags: KubeletFlags,
@@ -286,8 +293,7 @@ class Kubelet {
     const client = this.client!;
     const list = await client.get(`/api/v1/pods?fieldSelector=${encodeURIComponent(`spec.nodeName=${this.nodeName}`)}`);
     for (const pod of list?.items ?? []) {
-      if (pod.metadata?.annotations?.['kubernetes.io/config.mirror']) continue;
-      if (pod.status?.phase === 'Running') continue;
+      if (!needsStart(pod, this.started)) continue;
       const images: string[] = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].map((c: any) => String(c.image));
       const results = await Promise.all(images.map((i) => this.ensureImage(i)));
       const failed = results.find((r) => !r.ok && r.error !== 'pulling');
@@ -300,6 +306,7 @@ class Kubelet {
           : { phase: 'Running' };
       const path = `/api/v1/namespaces/${pod.metadata.namespace}/pods/${pod.metadata.name}/status`;
       await client.mergePatch(path, { status: podStatus(pod, st, this.flags.nodeIp ?? firstIPv4()) });
+      if (st.phase === 'Running') this.started.add(String(pod.metadata?.uid));
     }
   }
 
@@ -362,6 +369,7 @@ async function main(): Promise<void> {
     console.log('Usage: kubelet [flags]  (kinstall lab simulator: see lab/simulators/README.md)');
     return;
   }
+  validateKubeletFlags(flags);
   if (!flags.config) throw new KubeletFatal('failed to run Kubelet: no --config given: the simulator only runs the kubeadm-managed configuration');
   const text = readOr(flags.config, null);
   if (text === null) {

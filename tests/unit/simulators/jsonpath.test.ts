@@ -37,3 +37,12 @@ describe('kubectl -o jsonpath (simulator)', () => {
     expect(() => renderJsonPath('{.a b}', {})).toThrow(/unrecognized/);
   });
 });
+
+describe('kubectl -o jsonpath escaped dots', () => {
+  it('a backslash-escaped dot is part of the field name (label and annotation keys)', async () => {
+    const { renderJsonPath } = await import('../../../lab/simulators/src/common/jsonpath.js');
+    const obj = { metadata: { labels: { 'kubernetes.io/os': 'linux', 'kinstall.io/managed-labels': 'a,b' } } };
+    expect(renderJsonPath('{.metadata.labels.kubernetes\\.io/os}', obj)).toBe('linux');
+    expect(renderJsonPath('{.metadata.labels.kinstall\\.io/managed-labels}', obj)).toBe('a,b');
+  });
+});

@@ -66,7 +66,7 @@ describe('kubeadm config validation', () => {
     const ic = (body: string) => `apiVersion: kubeadm.k8s.io/v1beta3\nkind: InitConfiguration\n${body}\n---\n${cluster('')}`;
     expect(initError(ic('localAPIEndpoint: {advertiseAddress: 10.77.0.300}'))).toBe('localAPIEndpoint.advertiseAddress: Invalid value: "10.77.0.300": cannot parse IP address');
     expect(initError(ic('localAPIEndpoint: {advertiseAddress: 10.0.0.1, bindPort: 70000}'))).toBe('localAPIEndpoint.bindPort: Invalid value: 70000: port number is not valid');
-    expect(initError(ic('localAPIEndpoint: {advertiseAddress: 10.0.0.1}\nbootstrapTokens: [{token: ABCDEF.0123456789abcdef}]'))).toBe('bootstrapTokens[0].token: Invalid value: "ABCDEF.0123456789abcdef": the bootstrap token is invalid');
+    expect(initError(ic('localAPIEndpoint: {advertiseAddress: 10.0.0.1}\nbootstrapTokens: [{token: ABCDEF.0123456789abcdef}]'))).toBe('bootstrapTokens.0.token: Invalid value: "ABCDEF.0123456789abcdef": the bootstrap token is invalid');
     expect(initError(ic('localAPIEndpoint: {advertiseAddress: 10.0.0.1}\ncertificateKey: abc'))).toContain('certificateKey: Invalid value: "abc"');
   });
   it('enforces the control-plane version window of kubeadm', () => {

@@ -77,7 +77,7 @@ describe.skipIf(!containerdAvailable())('kubeadm init → token → join against
   beforeAll(async () => {
     ctd = await startContainerd();
     base = fs.mkdtempSync(path.join(os.tmpdir(), 'kinstall-kubeadm-'));
-    for (const r of ['cp', 'worker', 'cp2', 'bad', 'timeout']) { roots[r] = path.join(base, r); fs.mkdirSync(roots[r]!); }
+    for (const r of ['cp', 'worker', 'worker2', 'cp2', 'bad', 'timeout']) { roots[r] = path.join(base, r); fs.mkdirSync(roots[r]!); }
     fs.writeFileSync(path.join(base, 'version.json'), '{"kubernetes":"1.28.15"}');
     process.env.KINSTALL_SIM_VERSION_FILE = path.join(base, 'version.json');
     port = await freePort();
@@ -163,11 +163,43 @@ apiServer: {timeoutForControlPlane: ${timeout}}
     expect((await new KubeClient(kc).request('GET', '/api/v1/nodes')).status).toBe(200);
   }, 60_000);
 
+  it('a worker joined with a JoinConfiguration gets its taints and kubeletExtraArgs as kubelet flags', async () => {
+    const [, endpoint, token, hash] = /kubeadm join (\S+) --token (\S+) \\\n\t--discovery-token-ca-cert-hash (\S+)/.exec(joinLine)!;
+    const cfg = path.join(base, 'join-w2.yaml');
+    fs.writeFileSync(cfg, `apiVersion: kubeadm.k8s.io/v1beta3
+kind: JoinConfiguration
+discovery: {bootstrapToken: {apiServerEndpoint: "${endpoint}", token: "${token}", caCertHashes: ["${hash}"]}}
+nodeRegistration:
+  name: w2
+  criSocket: "${ctd.endpoint}"
+  kubeletExtraArgs: {node-ip: 127.0.0.1, node-labels: disktype=ssd}
+  taints: [{key: dedicated, value: gpu, effect: NoSchedule}]
+`);
+    const res = await run(roots.worker2!, ['join', '--config', cfg, '--ignore-preflight-errors=all']);
+    expect(res.code).toBe(0);
+    const env = fs.readFileSync(path.join(roots.worker2!, 'var/lib/kubelet/kubeadm-flags.env'), 'utf8');
+    expect(env).toMatch(/--node-ip=127\.0\.0\.1 --node-labels=disktype=ssd --pod-infra-container-image=127\.0\.0\.1:9\/k8s\/pause:3\.9 --register-with-taints=dedicated=gpu:NoSchedule"/);
+  }, 60_000);
+
   it('a wrong CA hash fails discovery with kubeadm\'s message', async () => {
     const [, endpoint, token] = /kubeadm join (\S+) --token (\S+)/.exec(joinLine)!;
     const res = await run(roots.bad!, ['join', endpoint!, '--token', token!, '--discovery-token-ca-cert-hash', `sha256:${'0'.repeat(64)}`, '--ignore-preflight-errors=all']);
     expect(res.code).toBe(1);
     expect(res.text).toMatch(/error execution phase preflight: couldn't validate the identity of the API Server: cluster CA found in cluster-info ConfigMap is invalid: none of the public keys "sha256:[0-9a-f]{64}" are pinned/);
+  }, 30_000);
+
+  it('control-plane join into a cluster without controlPlaneEndpoint is refused (checkIfReadyForAdditionalControlPlane)', async () => {
+    const [, endpoint, token, hash] = /kubeadm join (\S+) --token (\S+) \\\n\t--discovery-token-ca-cert-hash (\S+)/.exec(joinLine)!;
+    const res = await run(roots.cp2!, ['join', endpoint!, '--token', token!, '--discovery-token-ca-cert-hash', hash!, '--control-plane', '--certificate-key', certKey,
+      '--apiserver-advertise-address', '127.0.0.1', '--ignore-preflight-errors=all']);
+    expect(res.code).toBe(1);
+    expect(res.text).toContain("unable to add a new control plane instance to a cluster that doesn't have a stable controlPlaneEndpoint address");
+    // What an operator does next: give the cluster a stable endpoint in kubeadm-config.
+    const admin = new KubeClient(readKubeconfig(path.join(roots.cp!, 'etc/kubernetes/admin.conf')));
+    const kc = await admin.get('/api/v1/namespaces/kube-system/configmaps/kubeadm-config');
+    const cc = YAML.parse(kc.data.ClusterConfiguration);
+    cc.controlPlaneEndpoint = endpoint;
+    await admin.mergePatch('/api/v1/namespaces/kube-system/configmaps/kubeadm-config', { data: { ClusterConfiguration: YAML.stringify(cc) } });
   }, 30_000);
 
   it('control-plane join with a wrong certificate key cannot decrypt kubeadm-certs', async () => {

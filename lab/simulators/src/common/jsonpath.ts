@@ -35,7 +35,9 @@ function parsePath(expr: string, template: string): Segment[] {
   const segments: Segment[] = [];
   while (s.length) {
     let m: RegExpExecArray | null;
-    if ((m = /^\.([A-Za-z0-9_\-\/]+)/.exec(s))) segments.push({ type: 'field', name: m[1]! });
+    // A backslash escapes a dot inside a field name (`.metadata.labels.kubernetes\.io/os`), as in
+    // client-go's jsonpath parser.
+    if ((m = /^\.((?:[A-Za-z0-9_\-\/]|\\\.)+)/.exec(s))) segments.push({ type: 'field', name: m[1]!.replace(/\\\./g, '.') });
     else if ((m = /^\[(['"])(.*?)\1\]/.exec(s))) segments.push({ type: 'field', name: m[2]! });
     else if ((m = /^\[(\d+)\]/.exec(s))) segments.push({ type: 'index', index: Number(m[1]) });
     else if ((m = /^\[\*\]/.exec(s)) || (m = /^\.\*/.exec(s))) segments.push({ type: 'wildcard' });

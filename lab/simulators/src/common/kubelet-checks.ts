@@ -1,6 +1,7 @@
 // The kubelet simulator's decisions, as pure functions of what it read from the host: flags,
 // config.yaml, /proc/swaps, containerd's config.toml and the CRI runtime conditions.
 import { parseDocument } from 'yaml';
+import { nodeLabelsError, parseTaintSpec, TaintSpecError } from './labels.js';
 
 export class KubeletFatal extends Error {}
 
@@ -70,9 +71,11 @@ export function parseKubeletFlags(argv: string[]): KubeletFlags {
     }
     if (field === 'ignored') continue;
     if (field === 'nodeLabels') {
+      // component-base/cli/flag/map_string_string.go: every pair needs '=' (the value may be empty).
       for (const pair of value.split(',').filter(Boolean)) {
-        const [k, v = ''] = pair.split('=');
-        flags.nodeLabels[k!] = v;
+        const eqAt = pair.indexOf('=');
+        if (eqAt < 0) throw new KubeletFatal(`failed to parse kubelet flag: invalid argument "${value}" for "--node-labels" flag: malformed pair, expect string=string`);
+        flags.nodeLabels[pair.slice(0, eqAt).trim()] = pair.slice(eqAt + 1).trim();
       }
     } else if (field === 'registerWithTaints') {
       flags.registerWithTaints.push(...value.split(',').filter(Boolean));
@@ -230,9 +233,41 @@ export function readyCondition(runtime: RuntimeCondition[] | null): NodeConditio
   return { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' };
 }
 
-/** `key=value:Effect` / `key:Effect` taint strings from --register-with-taints. */
+/**
+ * `key=value:Effect` / `key:Effect` taint strings from --register-with-taints, parsed like the
+ * kubelet's taints flag (pkg/util/taints ParseTaints: qualified-name key, label-value value, an
+ * effect required).
+ */
 export function parseTaint(spec: string): { key: string; value?: string; effect: string } {
-  const m = /^([^=:]+)(?:=([^:]*))?:(NoSchedule|PreferNoSchedule|NoExecute)$/.exec(spec);
-  if (!m) throw new KubeletFatal(`failed to parse kubelet flag: invalid argument "${spec}" for "--register-with-taints" flag: invalid taint spec: ${spec}`);
-  return m[2] === undefined ? { key: m[1]!, effect: m[3]! } : { key: m[1]!, value: m[2], effect: m[3]! };
+  const bad = (why: string) => new KubeletFatal(`failed to parse kubelet flag: invalid argument "${spec}" for "--register-with-taints" flag: ${why}`);
+  let t;
+  try { t = parseTaintSpec(spec); } catch (e) {
+    if (e instanceof TaintSpecError) throw bad(e.message);
+    throw e;
+  }
+  if (!t.effect) throw bad(`invalid taint spec: ${spec}`);
+  return t.value === undefined ? { key: t.key, effect: t.effect } : { key: t.key, value: t.value, effect: t.effect };
+}
+
+/**
+ * cmd/kubelet/app/options/options.go ValidateKubeletFlags (the --node-labels part), wrapped as
+ * cmd/kubelet/app/server.go does: a kubelet asked to set a kubernetes.io label it may not set
+ * refuses to start.
+ */
+export function validateKubeletFlags(flags: KubeletFlags): void {
+  // The taints flag is parsed (and refused) with the other flags, before anything runs.
+  for (const t of flags.registerWithTaints) parseTaint(t);
+  const err = nodeLabelsError(flags.nodeLabels);
+  if (err) throw new KubeletFatal(`failed to validate kubelet flags: ${err}`);
+}
+
+/**
+ * Whether this kubelet process must (re)start a pod bound to its node: every non-mirror pod it
+ * has not started itself, whatever phase the API shows. A kubelet's pod workers start from what
+ * the API assigns it, not from the status an earlier kubelet posted (pkg/kubelet/kubelet.go
+ * HandlePodAdditions on the initial pod list); the phase is what the kubelet reports, not input.
+ */
+export function needsStart(pod: { metadata?: { uid?: string; annotations?: Record<string, string> } }, started: ReadonlySet<string>): boolean {
+  if (pod.metadata?.annotations?.['kubernetes.io/config.mirror']) return false;
+  return !started.has(String(pod.metadata?.uid));
 }

@@ -57,11 +57,55 @@ function podFor(owner: KubeObject, kind: string, name: string, nodeName: string)
   };
 }
 
+/** What the controllers remember between passes (the pod GC's quarantine of missing nodes). */
+export interface ControllerState {
+  /** Node name → when a pod bound to it was first seen without its Node (ms). */
+  missingNodeSince: Map<string, number>;
+  quarantineMs: number;
+  now: () => number;
+}
+
+// pkg/controller/podgc/gc_controller.go: `quarantineTime = 40 * time.Second` — a node must be
+// missing that long (informer lag) before its pods are deleted.
+export const POD_GC_QUARANTINE_MS = 40_000;
+
+export function newControllerState(quarantineMs = POD_GC_QUARANTINE_MS, now: () => number = Date.now): ControllerState {
+  return { missingNodeSince: new Map(), quarantineMs, now };
+}
+
 /**
- * The kube-controller-manager part of the simulation: namespace defaults, DaemonSet and
+ * pkg/controller/podgc/gc_controller.go gcOrphaned: pods bound (spec.nodeName) to a Node that no
+ * longer exists are deleted once the node has been missing for the quarantine time; a node that
+ * comes back in the meantime saves its pods. Their controllers (DaemonSet, Deployment) then
+ * create fresh pods, which is how a node deleted and joined again gets its DaemonSet pods.
+ * Returns the names of the deleted pods.
+ */
+export function gcOrphanedPods(store: ObjectStore, state: ControllerState): string[] {
+  const nodeNames = new Set(store.list(T.nodes).map((n) => n.metadata.name as string));
+  const deleted: string[] = [];
+  const missingNow = new Set<string>();
+  for (const p of store.list(T.pods)) {
+    const nodeName = p.spec?.nodeName as string | undefined;
+    if (!nodeName || nodeNames.has(nodeName)) continue;
+    missingNow.add(nodeName);
+    const since = state.missingNodeSince.get(nodeName) ?? state.now();
+    state.missingNodeSince.set(nodeName, since);
+    if (state.now() - since < state.quarantineMs) continue;
+    store.delete(T.pods, p.metadata.namespace, p.metadata.name);
+    deleted.push(`${p.metadata.namespace}/${p.metadata.name}`);
+  }
+  for (const n of [...state.missingNodeSince.keys()]) if (!missingNow.has(n)) state.missingNodeSince.delete(n);
+  return deleted;
+}
+
+const defaultState = newControllerState();
+
+/**
+ * The kube-controller-manager part of the simulation: namespace defaults, pod GC, DaemonSet and
  * Deployment pods and status, and CSR approval/signing for bootstrapping kubelets.
  */
-export function reconcile(store: ObjectStore, ca: KeyPair | undefined, caPem: string | undefined): void {
+export function reconcile(store: ObjectStore, ca: KeyPair | undefined, caPem: string | undefined, state: ControllerState = defaultState): void {
+  gcOrphanedPods(store, state);
   const nodes = store.list(T.nodes);
   const readyNodes = nodes.filter(isReady);
   const allPods = store.list(T.pods);

@@ -5,10 +5,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { KeyPair } from '../pki.js';
 import { authenticate, signServiceAccountToken, type ServiceAccountSigner, type UserInfo } from './auth.js';
-import { reconcile } from './controllers.js';
+import { newControllerState, POD_GC_QUARANTINE_MS, reconcile } from './controllers.js';
 import { matchesFieldSelector, matchesLabelSelector, mergePatch } from './patch.js';
 import { authorize, bootstrapPolicy, forbiddenMessage, type RequestAttributes } from './rbac.js';
 import { RESOURCES, apiVersionOf, findResource, groupVersions, qualifiedResource, type ResourceType } from './resources.js';
+import { labelValueErrors, qualifiedNameErrors, TAINT_EFFECTS } from '../labels.js';
 import { StatusError, badRequest, invalid, methodNotSupported, notFound, pathNotFound, unauthorized } from './status.js';
 import { ObjectStore, type KubeObject } from './store.js';
 
@@ -24,6 +25,8 @@ export interface ApiServerOptions {
   storageDir: string;
   gitVersion: string;
   controllerIntervalMs?: number;
+  /** The pod GC's quarantine for missing nodes (tests shorten it). */
+  podGcQuarantineMs?: number;
   /** --anonymous-auth (default true): when false, requests without credentials are 401. */
   anonymousAuth?: boolean;
 }
@@ -159,6 +162,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
       const obj = checkBody(type, body);
       if (!obj.metadata.name && obj.metadata.generateName) obj.metadata.name = `${obj.metadata.generateName}${Math.random().toString(36).slice(2, 7)}`;
       validateName(type, obj);
+      validateContent(type, obj);
       if (type.namespaced && obj.metadata.namespace && obj.metadata.namespace !== namespace) {
         throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
       }
@@ -182,6 +186,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
       else if (subresource === 'approval') next = { ...current, status: { ...current.status, conditions: next.status?.conditions ?? [] } };
       else if (type.subresources?.includes('status')) next = { ...next, status: current.status };
     }
+    validateContent(type, next);
     return send(res, 200, withTypeMeta(type, store.update(type, ns, next)));
   };
 
@@ -201,8 +206,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     server.once('error', reject);
     server.listen(opts.port, opts.bindAddress, () => resolve());
   });
+  const controllerState = newControllerState(opts.podGcQuarantineMs ?? POD_GC_QUARANTINE_MS);
   const timer = setInterval(() => {
-    try { reconcile(store, opts.clusterSigner, opts.clientCaPem); } catch (e) { process.stderr.write(`controller: ${(e as Error).message}\n`); }
+    try { reconcile(store, opts.clusterSigner, opts.clientCaPem, controllerState); } catch (e) { process.stderr.write(`controller: ${(e as Error).message}\n`); }
   }, opts.controllerIntervalMs ?? 1000);
   return {
     port: (server.address() as AddressInfo).port,
@@ -248,6 +254,43 @@ function validateName(type: ResourceType, obj: KubeObject): void {
   if (!ok) {
     throw invalid(type, name, [`metadata.name: Invalid value: "${name}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`]);
   }
+}
+
+/**
+ * The field validation kinstall's edits can trip: label keys/values and annotation keys
+ * (apimachinery/pkg/api/validation/objectmeta.go ValidateObjectMeta → ValidateLabels,
+ * ValidateAnnotations) and node taints (pkg/apis/core/validation/validation.go validateNodeTaints:
+ * qualified-name key, label-value value, a known effect, no two taints with the same key and effect).
+ */
+export function contentErrors(type: ResourceType, obj: KubeObject): string[] {
+  const errs: string[] = [];
+  for (const [k, v] of Object.entries((obj.metadata.labels ?? {}) as Record<string, unknown>)) {
+    for (const m of qualifiedNameErrors(k)) errs.push(`metadata.labels: Invalid value: "${k}": ${m}`);
+    for (const m of labelValueErrors(String(v))) errs.push(`metadata.labels: Invalid value: "${String(v)}": ${m}`);
+  }
+  for (const k of Object.keys((obj.metadata.annotations ?? {}) as Record<string, unknown>)) {
+    for (const m of qualifiedNameErrors(k.toLowerCase())) errs.push(`metadata.annotations: Invalid value: "${k}": ${m}`);
+  }
+  if (type.kind === 'Node') {
+    const taints: any[] = Array.isArray(obj.spec?.taints) ? obj.spec.taints : [];
+    const seen = new Set<string>();
+    taints.forEach((t, i) => {
+      const at = `spec.taints[${i}]`;
+      for (const m of qualifiedNameErrors(String(t?.key ?? ''))) errs.push(`${at}.key: Invalid value: "${t?.key ?? ''}": ${m}`);
+      if (t?.value !== undefined) for (const m of labelValueErrors(String(t.value))) errs.push(`${at}.value: Invalid value: "${t.value}": ${m}`);
+      if (!t?.effect) errs.push(`${at}.effect: Required value`);
+      else if (!(TAINT_EFFECTS as readonly string[]).includes(t.effect)) errs.push(`${at}.effect: Unsupported value: "${t.effect}": supported values: "NoSchedule", "PreferNoSchedule", "NoExecute"`);
+      const id = `${t?.key}:${t?.effect}`;
+      if (seen.has(id)) errs.push(`${at}: Duplicate value: "${id}": taints must be unique by key and effect pair`);
+      seen.add(id);
+    });
+  }
+  return errs;
+}
+
+function validateContent(type: ResourceType, obj: KubeObject): void {
+  const errs = contentErrors(type, obj);
+  if (errs.length) throw invalid(type, String(obj.metadata.name ?? ''), errs);
 }
 
 function tokenRequest(store: ObjectStore, signer: ServiceAccountSigner, ns: string, name: string, body: KubeObject): KubeObject {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { ApiError, KubeClient } from '../kube-client.js';
 import { buildKubeconfig } from '../kubeconfig.js';
+import { taintToString } from '../labels.js';
 import { serviceIP, parseCidr, type Obj } from './config.js';
 import type { Io } from './output.js';
 import { PhaseError } from './output.js';
@@ -95,19 +96,24 @@ export async function downloadCerts(api: KubeClient, pkiDir: string, certificate
   }
 }
 
-/** [mark-control-plane]: waits for the kubelet-registered Node, then labels and taints it. */
+/**
+ * [mark-control-plane]: waits for the kubelet-registered Node, then labels and taints it, as
+ * cmd/kubeadm/app/phases/markcontrolplane/markcontrolplane.go does: the configured taints first,
+ * then the node's own taints that match none of them by key and effect; the taint line is printed
+ * only when there are taints (`taints: []` adds none).
+ */
 export async function markControlPlane(api: KubeClient, nodeName: string, taints: Obj[], io: Io, timeoutMs = 240_000): Promise<void> {
   io.out(`[mark-control-plane] Marking the node ${nodeName} as control-plane by adding the labels: [node-role.kubernetes.io/control-plane node.kubernetes.io/exclude-from-external-load-balancers]`);
-  io.out(`[mark-control-plane] Marking the node ${nodeName} as control-plane by adding the taints [${taints.map((t) => `${t.key}:${t.effect}`).join(' ')}]`);
+  if (taints.length > 0) io.out(`[mark-control-plane] Marking the node ${nodeName} as control-plane by adding the taints [${taints.map((t) => taintToString(t as { key: string })).join(' ')}]`);
   const start = Date.now();
   for (;;) {
     try {
       const node = await api.get(`/api/v1/nodes/${nodeName}`);
       const existing: Obj[] = node.spec?.taints ?? [];
-      const merged = [...existing, ...taints.filter((t) => !existing.some((e) => e.key === t.key && e.effect === t.effect))];
+      const merged = [...taints, ...existing.filter((e) => !taints.some((t) => e.key === t.key && e.effect === t.effect))];
       await api.must('PATCH', `/api/v1/nodes/${nodeName}`, {
         metadata: { labels: { 'node-role.kubernetes.io/control-plane': '', 'node.kubernetes.io/exclude-from-external-load-balancers': '' } },
-        spec: { taints: merged },
+        spec: { taints: merged.length ? merged : null },
       }, 'application/merge-patch+json');
       return;
     } catch (e) {
@@ -147,9 +153,9 @@ export async function bootstrapTokens(api: KubeClient, tokens: Obj[], server: st
 }
 
 /** [addons]: CoreDNS and kube-proxy as plain objects (the simulator's controller schedules them). */
-export async function addons(api: KubeClient, cluster: Obj, kubeProxy: Obj, k8s: Semver, server: string, io: Io, which = { coredns: true, kubeProxy: true }): Promise<void> {
+export async function addons(api: KubeClient, cluster: Obj, kubeProxy: Obj, k8s: Semver, server: string, io: Io, kubeadm: Semver = k8s, which = { coredns: true, kubeProxy: true }): Promise<void> {
   const repo = String(cluster.imageRepository);
-  const tags = componentTags(k8s);
+  const tags = componentTags(k8s, kubeadm);
   const corednsImage = `${cluster.dns?.imageRepository ?? (repo === DEFAULT_IMAGE_REPOSITORY ? `${repo}/coredns` : repo)}/coredns:${cluster.dns?.imageTag ?? tags.coredns}`;
   const dnsIp = serviceIP(parseCidr(String(cluster.networking.serviceSubnet))!, 10);
   const ks = '/api/v1/namespaces/kube-system';

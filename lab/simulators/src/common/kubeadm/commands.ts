@@ -11,14 +11,15 @@ import { buildKubeconfig, parseKubeconfig, readKubeconfig } from '../kubeconfig.
 import { caCertHash, createCsr, newPrivateKeyPem } from '../pki.js';
 import { KUBELET_CLIENT_SIGNER } from '../apiserver/controllers.js';
 import { addons, bootstrapTokens, downloadCerts, ensureClusterAdminsBinding, markControlPlane, uploadCerts, uploadConfig } from './cluster-setup.js';
-import { ConfigError, parseDuration, parseKubeadmConfig, resolveInit, resolveJoin, type KubeadmConfig, type Obj } from './config.js';
+import { bootstrapTokenErrors, ConfigError, parseDuration, parseKubeadmConfig, resolveInit, resolveJoin, type JoinSettings, type KubeadmConfig, type Obj } from './config.js';
+import { kubeletEnvFile, toArgs, type KubeletEnvOptions } from './kubelet-env.js';
 import {
   apiEndpoint, certsPhase, kubeconfigPhase, kubeletStartPhase, manifestsPhase, pullImages, restartKubelet, waitControlPlane, type ControlPlaneSpec,
 } from './control-plane.js';
 import { bool, checkConfigMixing, list, parseFlags, str, UsageError, type ParsedArgs } from './flags.js';
 import { PhaseError, type Io } from './output.js';
 import { ETCD_SIMULATOR_DIR, hostPath, KUBELET_DIR } from './paths.js';
-import { evaluate, initChecks, joinChecks, PREFLIGHT_HINT, realEnv } from './preflight.js';
+import { evaluate, initChecks, joinChecks, joinControlPlaneChecks, PREFLIGHT_HINT, realEnv } from './preflight.js';
 import { generateCertificateKey, generateToken, joinCommand, splitToken, tokenSecret } from './tokens.js';
 import { componentTags, DEFAULT_IMAGE_REPOSITORY, fmt, imageList, kubeadmVersionInfo, parseVersion, versionLine, type Semver } from './versions.js';
 
@@ -60,7 +61,6 @@ const INIT_FLAGS = {
   token: 'string', 'token-ttl': 'string', 'skip-token-print': 'bool', 'skip-certificate-key-print': 'bool', 'dry-run': 'bool',
   v: 'string', 'feature-gates': 'string', 'cert-dir': 'string', patches: 'string', kubeconfig: 'string',
 } as const;
-const INIT_MIXABLE = ['config', 'ignore-preflight-errors', 'dry-run', 'kubeconfig', 'skip-certificate-key-print', 'skip-phases', 'skip-token-print', 'upload-certs', 'certificate-key', 'v', 'patches'];
 
 /** InitConfiguration + ClusterConfiguration built from flags (only when --config is absent). */
 function configFromInitFlags(a: ParsedArgs): KubeadmConfig {
@@ -87,10 +87,10 @@ function configFromInitFlags(a: ParsedArgs): KubeadmConfig {
 export async function initCmd(argv: string[], kubeadm: Semver, io: Io): Promise<void> {
   if (argv[0] === 'phase') return initPhaseCmd(argv.slice(1), kubeadm, io);
   const a = parseFlags(argv, INIT_FLAGS);
-  checkConfigMixing(a, INIT_MIXABLE);
+  checkConfigMixing(a);
   if (bool(a, 'dry-run')) throw new UsageError('--dry-run is not supported by the kinstall lab simulator');
   const cfgFile = str(a, 'config');
-  const cfg = cfgFile ? parseKubeadmConfig(readConfigFile(cfgFile), 'init') : configFromInitFlags(a);
+  const cfg = cfgFile ? parseKubeadmConfig(readConfigFile(cfgFile), 'init', kubeadm) : configFromInitFlags(a);
   const s = resolveInit(cfg, kubeadm);
   for (const w of s.warnings) io.err(w);
   if (str(a, 'certificate-key')) s.init.certificateKey = str(a, 'certificate-key');
@@ -101,24 +101,27 @@ export async function initCmd(argv: string[], kubeadm: Semver, io: Io): Promise<
   const spec: ControlPlaneSpec = {
     k8s: s.k8s, cluster: s.cluster, nodeName: String(s.init.nodeRegistration.name),
     advertiseAddress: String(s.init.localAPIEndpoint.advertiseAddress), bindPort: Number(s.init.localAPIEndpoint.bindPort),
-    criSocket: String(s.init.nodeRegistration.criSocket),
+    criSocket: String(s.init.nodeRegistration.criSocket), kubeadm,
   };
   io.out(`[init] Using Kubernetes version: ${fmt(s.k8s)}`);
   if (!skipped('preflight')) {
     io.out('[preflight] Running pre-flight checks');
     const env = realEnv(spec.criSocket);
-    const results = await initChecks(env, s.k8s, kubeadm, spec.bindPort, String(s.cluster.etcd.local?.dataDir ?? '/var/lib/etcd'));
+    const results = await initChecks(env, s.k8s, kubeadm, spec.bindPort, s.cluster.etcd.local ? String(s.cluster.etcd.local.dataDir ?? '/var/lib/etcd') : null);
     runPreflight(results, ignore, io);
     io.out('[preflight] Pulling images required for setting up a Kubernetes cluster');
     io.out('[preflight] This might take a minute or two, depending on the speed of your internet connection');
     io.out("[preflight] You can also perform this action in beforehand using 'kubeadm config images pull'");
-    runPreflight(await pullImages(spec.criSocket, imageList(s.k8s, String(s.cluster.imageRepository))), ignore, io);
+    runPreflight(await pullImages(spec.criSocket, imageList(s.k8s, String(s.cluster.imageRepository), kubeadm)), ignore, io);
   }
   const ca = certsPhase(spec, io);
   kubeconfigPhase(spec, ca, io);
   manifestsPhase(spec, io);
-  const pause = `${s.cluster.imageRepository}/pause:${componentTags(s.k8s).pause}`;
-  kubeletStartPhase(s.kubelet, spec.criSocket, pause, spec.nodeName, os.hostname().toLowerCase(), io);
+  const pause = `${s.cluster.imageRepository}/pause:${componentTags(s.k8s, kubeadm).pause}`;
+  kubeletStartPhase(s.kubelet, {
+    criSocket: spec.criSocket, pauseImage: pause, nodeName: spec.nodeName, hostname: os.hostname().toLowerCase(),
+    taints: s.init.nodeRegistration.taints, registerTaintsUsingFlags: false, kubeletExtraArgs: toArgs(s.init.nodeRegistration.kubeletExtraArgs),
+  }, io);
   await waitControlPlane(spec, ca.certPem, io);
 
   const adminFile = hostPath(s.k8s.minor >= 29 ? '/etc/kubernetes/super-admin.conf' : '/etc/kubernetes/admin.conf');
@@ -132,12 +135,12 @@ export async function initCmd(argv: string[], kubeadm: Semver, io: Io): Promise<
   } else {
     io.out('[upload-certs] Skipping phase. Please see --upload-certs');
   }
-  if (!skipped('mark-control-plane')) await markControlPlane(api, spec.nodeName, s.init.nodeRegistration.taints ?? [], io);
+  if (!skipped('mark-control-plane')) await markControlPlane(api, spec.nodeName, s.init.nodeRegistration.taints, io);
   const tokens = (s.init.bootstrapTokens as Obj[]).map((t) => ({ ...t, token: t.token ?? generateToken() }));
   const server = `https://${apiEndpoint(spec)}`;
   if (!skipped('bootstrap-token')) await bootstrapTokens(api, tokens, server, ca.certPem, io);
   if (!skipped('kubelet-finalize')) kubeletFinalize(io);
-  await addons(api, s.cluster, s.kubeProxy, s.k8s, server, io, { coredns: !skipped('addon/coredns'), kubeProxy: !skipped('addon/kube-proxy') });
+  await addons(api, s.cluster, s.kubeProxy, s.k8s, server, io, kubeadm, { coredns: !skipped('addon/coredns'), kubeProxy: !skipped('addon/kube-proxy') });
 
   const hash = caCertHash(ca.certPem);
   const join = joinCommand(apiEndpoint(spec), bool(a, 'skip-token-print') ? '<value withheld>' : tokens[0]!.token, hash);
@@ -164,6 +167,8 @@ export async function initCmd(argv: string[], kubeadm: Semver, io: Io): Promise<
 async function initPhaseCmd(argv: string[], kubeadm: Semver, io: Io): Promise<void> {
   if (argv[0] !== 'upload-certs') throw new UsageError(`the kinstall lab simulator implements only "kubeadm init phase upload-certs", not "${argv[0] ?? ''}"`);
   const a = parseFlags(argv.slice(1), { 'upload-certs': 'bool', config: 'string', 'certificate-key': 'string', 'skip-certificate-key-print': 'bool', kubeconfig: 'string', v: 'string', 'cert-dir': 'string' });
+  // The init phases share init's data initializer, which validates --config mixing too.
+  checkConfigMixing(a);
   if (!bool(a, 'upload-certs')) {
     io.out('[upload-certs] Skipping phase. Please see --upload-certs');
     return;
@@ -171,7 +176,7 @@ async function initPhaseCmd(argv: string[], kubeadm: Semver, io: Io): Promise<vo
   let key = str(a, 'certificate-key');
   let pki = str(a, 'cert-dir') ?? '/etc/kubernetes/pki';
   if (str(a, 'config')) {
-    const cfg = parseKubeadmConfig(readConfigFile(str(a, 'config')!), 'init');
+    const cfg = parseKubeadmConfig(readConfigFile(str(a, 'config')!), 'init', kubeadm);
     key ??= cfg.init?.certificateKey;
     pki = cfg.cluster?.certificatesDir ?? pki;
   }
@@ -207,6 +212,9 @@ export async function tokenCmd(argv: string[], io: Io): Promise<void> {
   const api = new KubeClient(kc, API_TIMEOUT_MS);
   if (sub === 'create') {
     const token = a.positional[0] ?? generateToken();
+    // kubeadm token create validates the token like an InitConfiguration's bootstrapTokens.
+    const tokenErrors = bootstrapTokenErrors([{ token, usages: a.flags.has('usages') ? list(a, 'usages') : ['signing', 'authentication'], groups: a.flags.has('groups') ? list(a, 'groups') : ['system:bootstrappers:kubeadm:default-node-token'] }]);
+    if (tokenErrors.length) throw new ConfigError(tokenErrors.length === 1 ? tokenErrors[0]! : `[${tokenErrors.join(', ')}]`);
     const secret = tokenSecret({ token, ttl: str(a, 'ttl'), description: str(a, 'description'), usages: a.flags.has('usages') ? list(a, 'usages') : undefined, groups: a.flags.has('groups') ? list(a, 'groups') : undefined });
     await api.must('POST', '/api/v1/namespaces/kube-system/secrets', secret).catch((e: unknown) => {
       if (e instanceof ApiError && e.status === 409) throw new Error(`failed to create or update bootstrap token with name ${secret.metadata.name}: secrets "${secret.metadata.name}" already exists`);
@@ -261,7 +269,6 @@ const JOIN_FLAGS = {
   'apiserver-advertise-address': 'string', 'apiserver-bind-port': 'string', 'node-name': 'string', 'cri-socket': 'string',
   'ignore-preflight-errors': 'list', 'skip-phases': 'list', 'dry-run': 'bool', v: 'string', patches: 'string',
 } as const;
-const JOIN_MIXABLE = ['config', 'ignore-preflight-errors', 'dry-run', 'skip-phases', 'v', 'patches'];
 
 function joinConfigFromFlags(a: ParsedArgs): KubeadmConfig {
   const token = str(a, 'token');
@@ -328,15 +335,15 @@ async function discover(endpoint: string, token: string, hashes: string[], unsaf
 
 export async function joinCmd(argv: string[], kubeadm: Semver, io: Io): Promise<void> {
   const a = parseFlags(argv, JOIN_FLAGS);
-  checkConfigMixing(a, JOIN_MIXABLE);
+  checkConfigMixing(a);
   if (bool(a, 'dry-run')) throw new UsageError('--dry-run is not supported by the kinstall lab simulator');
   if (str(a, 'config') && a.positional.length > 0) throw new UsageError(`can not mix '--config' with arguments [${a.positional.join(' ')}]`);
-  const cfg = str(a, 'config') ? parseKubeadmConfig(readConfigFile(str(a, 'config')!), 'join') : joinConfigFromFlags(a);
+  const cfg = str(a, 'config') ? parseKubeadmConfig(readConfigFile(str(a, 'config')!), 'join', kubeadm) : joinConfigFromFlags(a);
   const j = resolveJoin(cfg);
   for (const w of j.warnings) io.err(w);
   const ignore = [...list(a, 'ignore-preflight-errors'), ...((j.join.nodeRegistration?.ignorePreflightErrors as string[] | undefined) ?? [])];
   io.out('[preflight] Running pre-flight checks');
-  runPreflight(await joinChecks(realEnv(j.criSocket), j.controlPlane), ignore, io);
+  runPreflight(await joinChecks(realEnv(j.criSocket), kubeadm, j.controlPlane !== undefined), ignore, io);
   const discoveryTimeout = parseDuration(String(j.join.discovery?.timeout ?? '5m0s')) ?? 300_000;
   const { server, caPem } = await discover(j.endpoint, j.token, j.caCertHashes, j.unsafeSkipCAVerification, discoveryTimeout, io);
 
@@ -356,19 +363,27 @@ export async function joinCmd(argv: string[], kubeadm: Semver, io: Io): Promise<
   if (k8s.minor > kubeadm.minor || k8s.minor < kubeadm.minor - 1) {
     throw new PhaseError('preflight', `this version of kubeadm only supports deploying clusters with the control plane version >= ${kubeadm.major}.${kubeadm.minor - 1}.0. Current version: ${fmt(k8s)}`);
   }
-  const pause = `${clusterCfg.imageRepository ?? DEFAULT_IMAGE_REPOSITORY}/pause:${componentTags(k8s).pause}`;
+  const pause = `${clusterCfg.imageRepository ?? DEFAULT_IMAGE_REPOSITORY}/pause:${componentTags(k8s, kubeadm).pause}`;
 
+  if (j.controlPlane && !clusterCfg.controlPlaneEndpoint) {
+    // cmd/kubeadm/app/cmd/phases/join/preflight.go checkIfReadyForAdditionalControlPlane.
+    throw new PhaseError('preflight', '\nOne or more conditions for hosting a new control plane instance is not satisfied.\n\n'
+      + "unable to add a new control plane instance to a cluster that doesn't have a stable controlPlaneEndpoint address\n\n"
+      + 'Please ensure that:\n* The cluster has a stable controlPlaneEndpoint address.\n* The certificates that must be shared among control plane instances are provided.\n');
+  }
   if (j.controlPlane) {
     io.out('[preflight] Running pre-flight checks before initializing the new control plane instance');
+    const etcdDir = clusterCfg.etcd?.external ? null : String(clusterCfg.etcd?.local?.dataDir ?? '/var/lib/etcd');
+    runPreflight(await joinControlPlaneChecks(realEnv(j.criSocket), j.controlPlane.bindPort, etcdDir), ignore, io);
     await downloadCerts(boot, String(clusterCfg.certificatesDir ?? '/etc/kubernetes/pki'), j.controlPlane.certificateKey, io);
-    const spec: ControlPlaneSpec = { k8s, cluster: clusterCfg, nodeName: j.nodeName, advertiseAddress: j.controlPlane.advertiseAddress, bindPort: j.controlPlane.bindPort, criSocket: j.criSocket };
+    const spec: ControlPlaneSpec = { k8s, cluster: clusterCfg, nodeName: j.nodeName, advertiseAddress: j.controlPlane.advertiseAddress, bindPort: j.controlPlane.bindPort, criSocket: j.criSocket, kubeadm };
     const ca = certsPhase(spec, io);
     kubeconfigPhase(spec, ca, io);
     manifestsPhase(spec, io);
-    kubeletStartPhase(kubeletCfg, j.criSocket, pause, j.nodeName, os.hostname().toLowerCase(), io);
+    kubeletStartPhase(kubeletCfg, joinKubeletEnv(j, pause), io);
     await waitControlPlane(spec, ca.certPem, io);
     const api = new KubeClient(readKubeconfig(hostPath('/etc/kubernetes/admin.conf')), API_TIMEOUT_MS);
-    await markControlPlane(api, j.nodeName, [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }], io);
+    await markControlPlane(api, j.nodeName, j.taints ?? [], io);
     for (const l of ['', 'This node has joined the cluster and a new control plane instance was created:', '',
       '* Certificate signing request was sent to apiserver and approval was received.', '* The Kubelet was informed of the new secure connection details.',
       '* Control plane label and taint were applied to the new node.', '* The Kubernetes control plane instances scaled up.', '',
@@ -380,7 +395,7 @@ export async function joinCmd(argv: string[], kubeadm: Semver, io: Io): Promise<
 
   fs.mkdirSync(hostPath('/etc/kubernetes/pki'), { recursive: true });
   fs.writeFileSync(hostPath('/etc/kubernetes/pki/ca.crt'), caPem);
-  kubeletStartPhaseForJoin(kubeletCfg, j.criSocket, pause, j.nodeName, io);
+  kubeletStartPhaseForJoin(kubeletCfg, joinKubeletEnv(j, pause), io);
   io.out('[kubelet-start] Waiting for the kubelet to perform the TLS Bootstrap...');
   await tlsBootstrap(boot, server, caPem, j.nodeName, String(clusterCfg.clusterName ?? 'kubernetes'));
   restartKubelet(io);
@@ -388,14 +403,20 @@ export async function joinCmd(argv: string[], kubeadm: Semver, io: Io): Promise<
     '* The Kubelet was informed of the new secure connection details.', '', "Run 'kubectl get nodes' on the control-plane to see this node join the cluster.", '']) io.out(l);
 }
 
-function kubeletStartPhaseForJoin(kubelet: Obj, criSocket: string, pause: string, nodeName: string, io: Io): void {
+/** The kubelet flags of a joining node; its taints go through the kubelet only on a worker. */
+function joinKubeletEnv(j: JoinSettings, pause: string): KubeletEnvOptions {
+  return {
+    criSocket: j.criSocket, pauseImage: pause, nodeName: j.nodeName, hostname: os.hostname().toLowerCase(),
+    taints: j.taints as KubeletEnvOptions['taints'], registerTaintsUsingFlags: j.controlPlane === undefined, kubeletExtraArgs: j.kubeletExtraArgs,
+  };
+}
+
+function kubeletStartPhaseForJoin(kubelet: Obj, env: KubeletEnvOptions, io: Io): void {
   io.out('[kubelet-start] Writing kubelet configuration to file "/var/lib/kubelet/config.yaml"');
   fs.mkdirSync(hostPath(KUBELET_DIR), { recursive: true });
   fs.writeFileSync(hostPath(`${KUBELET_DIR}/config.yaml`), YAML.stringify(kubelet));
   io.out('[kubelet-start] Writing kubelet environment file with flags to file "/var/lib/kubelet/kubeadm-flags.env"');
-  const flags = [`--container-runtime-endpoint=${criSocket}`, `--pod-infra-container-image=${pause}`];
-  if (nodeName !== os.hostname().toLowerCase()) flags.push(`--hostname-override=${nodeName}`);
-  fs.writeFileSync(hostPath(`${KUBELET_DIR}/kubeadm-flags.env`), `KUBELET_KUBEADM_ARGS="${flags.join(' ')}"\n`);
+  fs.writeFileSync(hostPath(`${KUBELET_DIR}/kubeadm-flags.env`), kubeletEnvFile(env));
   io.out('[kubelet-start] Starting the kubelet');
 }
 
@@ -475,13 +496,13 @@ export async function configCmd(argv: string[], kubeadm: Semver, io: Io): Promis
     throw new UsageError(`the kinstall lab simulator implements only "kubeadm config images list|pull"`);
   }
   const a = parseFlags(argv.slice(2), { config: 'string', 'kubernetes-version': 'string', 'image-repository': 'string', 'cri-socket': 'string', v: 'string', output: 'string', 'allow-missing-template-keys': 'bool', 'feature-gates': 'string' }, { o: 'output' });
-  checkConfigMixing(a, ['config', 'v', 'output', 'allow-missing-template-keys']);
-  const cfg: KubeadmConfig = str(a, 'config') ? parseKubeadmConfig(readConfigFile(str(a, 'config')!), 'init')
+  checkConfigMixing(a, ['output', 'allow-missing-template-keys']);
+  const cfg: KubeadmConfig = str(a, 'config') ? parseKubeadmConfig(readConfigFile(str(a, 'config')!), 'init', kubeadm)
     : { cluster: { apiVersion: 'kubeadm.k8s.io/v1beta3', kind: 'ClusterConfiguration', ...(str(a, 'kubernetes-version') ? { kubernetesVersion: str(a, 'kubernetes-version') } : {}), ...(str(a, 'image-repository') ? { imageRepository: str(a, 'image-repository') } : {}) },
       init: str(a, 'cri-socket') ? { apiVersion: 'kubeadm.k8s.io/v1beta3', kind: 'InitConfiguration', nodeRegistration: { criSocket: str(a, 'cri-socket') } } : undefined, warnings: [] };
   const s = resolveInit(cfg, kubeadm);
   for (const w of s.warnings) io.err(w);
-  const images = imageList(s.k8s, String(s.cluster.imageRepository));
+  const images = imageList(s.k8s, String(s.cluster.imageRepository), kubeadm);
   if (argv[1] === 'list') {
     for (const i of images) io.out(i);
     return;

@@ -4,9 +4,12 @@ import YAML from 'yaml';
 import { BOOTSTRAP_TOKEN_RE } from '../apiserver/auth.js';
 import { DEFAULT_CRI_ENDPOINT } from '../cri.js';
 import {
-  CLUSTER_CONFIGURATION, INIT_CONFIGURATION, JOIN_CONFIGURATION, KUBELET_CONFIGURATION, KUBE_PROXY_CONFIGURATION,
+  CLUSTER_CONFIGURATION, CLUSTER_CONFIGURATION_V1BETA4, INIT_CONFIGURATION, INIT_CONFIGURATION_V1BETA4, JOIN_CONFIGURATION,
+  JOIN_CONFIGURATION_V1BETA4, KUBELET_CONFIGURATION, KUBE_PROXY_CONFIGURATION,
   typeErrors, unknownFields, type Spec,
 } from './schema.js';
+import { argValue, toArgs, type Arg } from './kubelet-env.js';
+import { dns1123SubdomainErrors } from '../labels.js';
 import { DEFAULT_IMAGE_REPOSITORY, fmt, parseVersion, type Semver } from './versions.js';
 
 /** A config problem kubeadm reports before running any phase. */
@@ -24,13 +27,49 @@ export interface KubeadmConfig {
   warnings: string[];
 }
 
-const KINDS: Record<string, { group: string; version: string; spec: Spec; slot: keyof Omit<KubeadmConfig, 'warnings'> }> = {
-  InitConfiguration: { group: 'kubeadm.k8s.io', version: 'v1beta3', spec: INIT_CONFIGURATION, slot: 'init' },
-  ClusterConfiguration: { group: 'kubeadm.k8s.io', version: 'v1beta3', spec: CLUSTER_CONFIGURATION, slot: 'cluster' },
-  JoinConfiguration: { group: 'kubeadm.k8s.io', version: 'v1beta3', spec: JOIN_CONFIGURATION, slot: 'join' },
-  KubeletConfiguration: { group: 'kubelet.config.k8s.io', version: 'v1beta1', spec: KUBELET_CONFIGURATION, slot: 'kubelet' },
-  KubeProxyConfiguration: { group: 'kubeproxy.config.k8s.io', version: 'v1alpha1', spec: KUBE_PROXY_CONFIGURATION, slot: 'kubeProxy' },
-};
+type Slot = keyof Omit<KubeadmConfig, 'warnings'>;
+interface KindInfo { group: string; version: string; spec: Spec; slot: Slot; kind: string }
+
+const KIND_TABLE: KindInfo[] = [
+  { kind: 'InitConfiguration', group: 'kubeadm.k8s.io', version: 'v1beta3', spec: INIT_CONFIGURATION, slot: 'init' },
+  { kind: 'ClusterConfiguration', group: 'kubeadm.k8s.io', version: 'v1beta3', spec: CLUSTER_CONFIGURATION, slot: 'cluster' },
+  { kind: 'JoinConfiguration', group: 'kubeadm.k8s.io', version: 'v1beta3', spec: JOIN_CONFIGURATION, slot: 'join' },
+  { kind: 'InitConfiguration', group: 'kubeadm.k8s.io', version: 'v1beta4', spec: INIT_CONFIGURATION_V1BETA4, slot: 'init' },
+  { kind: 'ClusterConfiguration', group: 'kubeadm.k8s.io', version: 'v1beta4', spec: CLUSTER_CONFIGURATION_V1BETA4, slot: 'cluster' },
+  { kind: 'JoinConfiguration', group: 'kubeadm.k8s.io', version: 'v1beta4', spec: JOIN_CONFIGURATION_V1BETA4, slot: 'join' },
+  { kind: 'KubeletConfiguration', group: 'kubelet.config.k8s.io', version: 'v1beta1', spec: KUBELET_CONFIGURATION, slot: 'kubelet' },
+  { kind: 'KubeProxyConfiguration', group: 'kubeproxy.config.k8s.io', version: 'v1alpha1', spec: KUBE_PROXY_CONFIGURATION, slot: 'kubeProxy' },
+];
+
+/**
+ * The kubeadm API versions a kubeadm registers (cmd/kubeadm/app/apis/kubeadm/scheme/scheme.go
+ * AddToScheme): v1beta3 up to 1.30; v1beta3 and v1beta4 from 1.31 (v1beta4 introduced there).
+ */
+export function kubeadmApiVersions(kubeadm: Semver): string[] {
+  return kubeadm.minor >= 31 ? ['v1beta3', 'v1beta4'] : ['v1beta3'];
+}
+
+/**
+ * v1beta4 → the shape the rest of the simulator reads (what kubeadm's conversion does into its
+ * internal types): component extraArgs lists become maps (a repeated name keeps its last value,
+ * which is lossy only for repeated flags), timeouts.controlPlaneComponentHealthCheck feeds the
+ * wait-control-plane phase and timeouts.discovery the discovery; nodeRegistration.kubeletExtraArgs
+ * stays a list (kubelet-env.ts takes both).
+ */
+function fromV1beta4(slot: Slot, o: Obj): Obj {
+  const out = structuredClone(o);
+  const argsToMap = (c: Obj | undefined) => {
+    if (c && Array.isArray(c.extraArgs)) c.extraArgs = Object.fromEntries((c.extraArgs as Obj[]).map((a) => [String(a.name), String(a.value)]));
+  };
+  if (slot === 'cluster') {
+    for (const c of ['apiServer', 'controllerManager', 'scheduler']) argsToMap(out[c]);
+    argsToMap(out.etcd?.local);
+  }
+  const t = out.timeouts as Obj | undefined;
+  if (slot === 'init' && t?.controlPlaneComponentHealthCheck) out.timeoutForControlPlane = t.controlPlaneComponentHealthCheck;
+  if (slot === 'join' && t?.discovery) out.discovery = { ...(out.discovery ?? {}), timeout: t.discovery };
+  return out;
+}
 
 /** klog's warning prefix (W MMDD hh:mm:ss.uuuuuu PID file:line]). */
 export function klogWarning(file: string, msg: string, now = new Date()): string {
@@ -47,9 +86,10 @@ const gvkString = (group: string, version: string, kind: string) =>
  * 1.28, which only warns; see README), unregistered kubeadm versions (v1beta4 here) are errors, foreign
  * documents are ignored with a warning, wrong field types are decode errors.
  */
-export function parseKubeadmConfig(text: string, purpose: 'init' | 'join'): KubeadmConfig {
+export function parseKubeadmConfig(text: string, purpose: 'init' | 'join', kubeadm: Semver = { major: 1, minor: 28, patch: 0 }): KubeadmConfig {
   const out: KubeadmConfig = { warnings: [] };
   const docs = YAML.parseAllDocuments(text);
+  const registered = kubeadmApiVersions(kubeadm);
   for (const doc of docs) {
     if (doc.errors.length > 0) {
       const e = doc.errors[0]!;
@@ -62,11 +102,11 @@ export function parseKubeadmConfig(text: string, purpose: 'init' | 'join'): Kube
     if (!o.kind) throw new ConfigError(`Object 'Kind' is missing in '${JSON.stringify(o)}'`);
     if (!o.apiVersion) throw new ConfigError(`Object 'apiVersion' is missing in '${JSON.stringify(o)}'`);
     const [group, version] = String(o.apiVersion).includes('/') ? String(o.apiVersion).split('/') as [string, string] : ['', String(o.apiVersion)];
-    const known = KINDS[o.kind];
-    if (group === 'kubeadm.k8s.io' && (!known || known.group !== group || version !== known.version)) {
+    const known = KIND_TABLE.find((k) => k.kind === o.kind && k.group === group && k.version === version);
+    if (group === 'kubeadm.k8s.io' && (!known || !registered.includes(version))) {
       throw new ConfigError(`no kind "${o.kind}" is registered for version "${o.apiVersion}" in scheme "k8s.io/kubernetes/cmd/kubeadm/app/apis/kubeadm/scheme/scheme.go:31"`);
     }
-    if (!known || known.group !== group || known.version !== version) {
+    if (!known) {
       out.warnings.push(`[config] WARNING: Ignored YAML document with GroupVersionKind ${group}/${version}, Kind=${o.kind}`);
       continue;
     }
@@ -86,7 +126,7 @@ export function parseKubeadmConfig(text: string, purpose: 'init' | 'join'): Kube
       // must fail in the lab. The text is the one kubeadm's strict decoder produces.
       throw new ConfigError(`error unmarshaling configuration ${gvkString(group, version, o.kind)}: strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`);
     }
-    out[known.slot] = o;
+    out[known.slot] = version === 'v1beta4' ? fromV1beta4(known.slot, o) : o;
   }
   return out;
 }
@@ -162,6 +202,8 @@ export function resolveInit(cfg: KubeadmConfig, kubeadm: Semver, hostname = os.h
   cluster.etcd ??= {};
   if (!cluster.etcd.external) cluster.etcd.local = { dataDir: '/var/lib/etcd', ...(cluster.etcd.local ?? {}) };
   cluster.apiServer = { timeoutForControlPlane: '4m0s', ...(cluster.apiServer ?? {}) };
+  // v1beta4: InitConfiguration.timeouts.controlPlaneComponentHealthCheck (see fromV1beta4).
+  if (init.timeoutForControlPlane) { cluster.apiServer.timeoutForControlPlane = init.timeoutForControlPlane; delete init.timeoutForControlPlane; }
   cluster.controllerManager ??= {};
   cluster.scheduler ??= {};
   cluster.dns ??= {};
@@ -169,9 +211,9 @@ export function resolveInit(cfg: KubeadmConfig, kubeadm: Semver, hostname = os.h
   init.localAPIEndpoint = { advertiseAddress: firstIPv4(), bindPort: 6443, ...(init.localAPIEndpoint ?? {}) };
   init.nodeRegistration = {
     name: hostname.toLowerCase(), criSocket: DEFAULT_CRI_ENDPOINT, imagePullPolicy: 'IfNotPresent',
-    taints: [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }],
     ...(init.nodeRegistration ?? {}),
   };
+  init.nodeRegistration.taints = defaultTaints(init.nodeRegistration.taints, true);
   init.bootstrapTokens ??= [{ groups: ['system:bootstrappers:kubeadm:default-node-token'], ttl: '24h0m0s', usages: ['signing', 'authentication'] }];
 
   const errors: string[] = [];
@@ -182,9 +224,15 @@ export function resolveInit(cfg: KubeadmConfig, kubeadm: Semver, hostname = os.h
   else if (svc.family === 6 && svc.bits < 108) errors.push(`networking.serviceSubnet: Invalid value: "${net_.serviceSubnet}": specified service subnet is too large; for 128-bit addresses, the mask must be >= 108`);
   if (net_.podSubnet !== undefined) {
     const pod = parseCidr(String(net_.podSubnet));
-    const nodeMask = Number(cluster.controllerManager.extraArgs?.['node-cidr-mask-size'] ?? (pod?.family === 6 ? 64 : 24));
+    const cmArgs = toArgs(cluster.controllerManager.extraArgs);
+    // validation.go getClusterNodeMask: node-cidr-mask-size(-ipv4|-ipv6) from the
+    // controller-manager's extra args, else 24 (IPv4) / 64 (IPv6).
+    const nodeMask = Number(argValue(cmArgs, pod?.family === 6 ? 'node-cidr-mask-size-ipv6' : 'node-cidr-mask-size-ipv4') ?? argValue(cmArgs, 'node-cidr-mask-size') ?? (pod?.family === 6 ? 64 : 24));
     if (!pod) errors.push(`networking.podSubnet: Invalid value: "${net_.podSubnet}": couldn't parse subnet`);
+    // ValidatePodSubnetNodeMask: the pod subnet must hold at least one node subnet, and at most
+    // 2^PodSubnetNodeMaskMaxDiff (16, constants.go) of them.
     else if (pod.bits > nodeMask) errors.push(`networking.podSubnet: Invalid value: "${net_.podSubnet}": the size of pod subnet with mask ${pod.bits} is smaller than the size of node subnet with mask ${nodeMask}`);
+    else if (nodeMask - pod.bits > POD_SUBNET_NODE_MASK_MAX_DIFF) errors.push(`networking.podSubnet: Invalid value: "${net_.podSubnet}": pod subnet mask (${pod.bits}) and node-mask (${nodeMask}) difference is greater than ${POD_SUBNET_NODE_MASK_MAX_DIFF}`);
   }
   if (!DNS1123_SUBDOMAIN.test(String(net_.dnsDomain))) {
     errors.push(`networking.dnsDomain: Invalid value: "${net_.dnsDomain}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character`);
@@ -196,10 +244,13 @@ export function resolveInit(cfg: KubeadmConfig, kubeadm: Semver, hostname = os.h
   if (cluster.controlPlaneEndpoint !== undefined && !validHostPort(String(cluster.controlPlaneEndpoint), true)) {
     errors.push(`controlPlaneEndpoint: Invalid value: "${cluster.controlPlaneEndpoint}": invalid host or host:port`);
   }
-  (init.bootstrapTokens as Obj[]).forEach((t, i) => {
-    if (t.token !== undefined && !BOOTSTRAP_TOKEN_RE.test(String(t.token))) errors.push(`bootstrapTokens[${i}].token: Invalid value: "${t.token}": the bootstrap token is invalid`);
-    if (t.ttl !== undefined && parseDuration(String(t.ttl)) === null) errors.push(`bootstrapTokens[${i}].ttl: Invalid value: "${t.ttl}": invalid duration`);
-  });
+  errors.push(...bootstrapTokenErrors(init.bootstrapTokens as Obj[]));
+  errors.push(...nodeRegistrationErrors(init.nodeRegistration));
+  errors.push(...certSansErrors(cluster.apiServer?.certSANs, 'apiServer.certSANs'));
+  if (cluster.etcd.local) {
+    errors.push(...certSansErrors(cluster.etcd.local.serverCertSANs, 'etcd.local.serverCertSANs'));
+    errors.push(...certSansErrors(cluster.etcd.local.peerCertSANs, 'etcd.local.peerCertSANs'));
+  }
   if (init.certificateKey !== undefined && !/^[0-9a-f]{64}$/.test(String(init.certificateKey))) {
     errors.push(`certificateKey: Invalid value: "${init.certificateKey}": the certificate key must be a hex encoded 32 byte string`);
   }
@@ -256,6 +307,89 @@ export function validHostPort(s: string, portOptional: boolean): boolean {
 
 export const CA_HASH_RE = /^sha256:[0-9a-f]{64}$/;
 
+/** cmd/kubeadm/app/constants/constants.go PodSubnetNodeMaskMaxDiff. */
+export const POD_SUBNET_NODE_MASK_MAX_DIFF = 16;
+
+const goStrings = (xs: string[]) => `[]string{${xs.map((x) => JSON.stringify(x)).join(', ')}}`;
+const KNOWN_TOKEN_USAGES = ['signing', 'authentication'];
+// k8s.io/cluster-bootstrap/token/api/types.go BootstrapGroupPattern.
+const BOOTSTRAP_GROUP_PATTERN = '\\Asystem:bootstrappers:[a-z0-9:-]{0,255}[a-z0-9]\\z';
+const BOOTSTRAP_GROUP_RE = /^system:bootstrappers:[a-z0-9:-]{0,255}[a-z0-9]$/;
+
+/**
+ * cmd/kubeadm/app/apis/kubeadm/validation/validation.go ValidateBootstrapTokens: token format,
+ * usages among signing/authentication (cluster-bootstrap ValidateUsages), groups only with the
+ * authentication usage and matching BootstrapGroupPattern, ttl and expires exclusive. Paths
+ * are `bootstrapTokens.<i>.<field>` (fldPath.Child("<i>")).
+ */
+export function bootstrapTokenErrors(tokens: Obj[] | undefined): string[] {
+  const errors: string[] = [];
+  (tokens ?? []).forEach((t, i) => {
+    const at = `bootstrapTokens.${i}`;
+    if (t.token !== undefined && !BOOTSTRAP_TOKEN_RE.test(String(t.token))) errors.push(`${at}.token: Invalid value: "${t.token}": the bootstrap token is invalid`);
+    if (t.ttl !== undefined && parseDuration(String(t.ttl)) === null) errors.push(`${at}.ttl: Invalid value: "${t.ttl}": invalid duration`);
+    const usages: string[] = (t.usages ?? []).map(String);
+    const badUsages = [...new Set(usages.filter((u) => !KNOWN_TOKEN_USAGES.includes(u)))].sort();
+    if (badUsages.length) errors.push(`${at}.usages: Invalid value: ${goStrings(usages)}: invalid bootstrap token usage string: ${badUsages.join(',')}, valid usage options: ${KNOWN_TOKEN_USAGES.join(',')}`);
+    const groups: string[] = (t.groups ?? []).map(String);
+    if (groups.length && !usages.includes('authentication')) errors.push(`${at}.groups: Invalid value: ${goStrings(groups)}: token groups cannot be specified unless --usages includes "authentication"`);
+    for (const g of groups) if (!BOOTSTRAP_GROUP_RE.test(g)) errors.push(`${at}.groups: Invalid value: ${goStrings(groups)}: bootstrap group "${g}" is invalid (must match ${BOOTSTRAP_GROUP_PATTERN})`);
+    if (t.ttl !== undefined && t.expires !== undefined) errors.push(`${at}: Invalid value: "": the BootstrapToken .TTL and .Expires fields are mutually exclusive`);
+  });
+  return errors;
+}
+
+/**
+ * validation.go ValidateNodeRegistrationOptions: the node name is required and a DNS-1123
+ * subdomain (so lowercase); the CRI socket must be a URL with a scheme (ValidateSocketPath).
+ * Taints are not validated by kubeadm ("TODO" upstream): the API server does it.
+ */
+export function nodeRegistrationErrors(nr: Obj, path = 'nodeRegistration'): string[] {
+  const errors: string[] = [];
+  const name = String(nr.name ?? '');
+  if (!name) errors.push(`${path}: Required value: --node-name or .nodeRegistration.name in the config file is a required value. It seems like this value couldn't be automatically detected in your environment, please specify the desired value using the CLI or config file.`);
+  else for (const m of dns1123SubdomainErrors(name)) errors.push(`${path}.name: Invalid value: "${name}": ${m}`);
+  const sock = nr.criSocket;
+  if (sock !== undefined && !/^[a-z][a-z0-9+.-]*:\/\//.test(String(sock))) {
+    errors.push(`${path}.criSocket: Invalid value: "${sock}": URL scheme must be one of [unix npipe] (missing scheme)`);
+  }
+  return errors;
+}
+
+/**
+ * validation.go ValidateCertSANs: each SAN is a DNS-1123 subdomain, a wildcard DNS-1123
+ * subdomain (`*.example.com`) or an IP address — so names must be lowercase.
+ */
+export function certSansErrors(sans: unknown, path: string): string[] {
+  if (!Array.isArray(sans)) return [];
+  const errors: string[] = [];
+  for (const raw of sans) {
+    const san = String(raw);
+    const errs = dns1123SubdomainErrors(san);
+    if (!errs.length || net.isIP(san) !== 0) continue;
+    const wildErrs = san.startsWith('*.') && !dns1123SubdomainErrors(san.slice(2)).length ? [] : [
+      "a wildcard DNS-1123 subdomain must start with '*.', followed by a valid DNS subdomain, which must consist of lower case alphanumeric characters, '-' or '.' and end with an alphanumeric character (e.g. '*.example.com', regex used for validation is '\\*\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
+    ];
+    if (wildErrs.length) errors.push(`${path}: Invalid value: "${san}": altname is not a valid IP address, DNS label or a DNS label with subdomain wildcards: ${errs.join('; ')}; ${wildErrs.join('; ')}`);
+  }
+  return errors;
+}
+
+/** cmd/kubeadm/app/constants/constants.go ControlPlaneTaint. */
+export const CONTROL_PLANE_TAINT = { key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' };
+
+/**
+ * cmd/kubeadm/app/util/config/initconfiguration.go SetNodeRegistrationDynamicDefaults: "Only if
+ * the slice is nil, we should append the control-plane taint. This allows the user to specify an
+ * empty slice for no default control-plane taint" — `taints: []` means none, absent (or null)
+ * means the default, and only for a control plane (init, or join with controlPlane set:
+ * joinconfiguration.go SetJoinDynamicDefaults). A worker's absent taints stay absent.
+ */
+export function defaultTaints(taints: unknown, controlPlane: boolean): Obj[] | undefined {
+  if (taints === undefined || taints === null) return controlPlane ? [{ ...CONTROL_PLANE_TAINT }] : undefined;
+  return taints as Obj[];
+}
+
 export interface JoinSettings {
   join: Obj;
   token: string;
@@ -266,6 +400,9 @@ export interface JoinSettings {
   controlPlane?: { certificateKey: string; advertiseAddress: string; bindPort: number };
   nodeName: string;
   criSocket: string;
+  /** After defaulting: undefined for a worker without taints. */
+  taints: Obj[] | undefined;
+  kubeletExtraArgs: Arg[];
   warnings: string[];
 }
 
@@ -294,6 +431,7 @@ export function resolveJoin(cfg: KubeadmConfig, hostname = os.hostname()): JoinS
   } else {
     throw new ConfigError('file-based discovery is not supported by the kinstall lab simulator');
   }
+  errors.push(...nodeRegistrationErrors({ name: hostname.toLowerCase(), ...(join.nodeRegistration ?? {}) }));
   let controlPlane: JoinSettings['controlPlane'];
   if (join.controlPlane) {
     const key = String(join.controlPlane.certificateKey ?? '');
@@ -308,6 +446,8 @@ export function resolveJoin(cfg: KubeadmConfig, hostname = os.hostname()): JoinS
     unsafeSkipCAVerification: bt.unsafeSkipCAVerification === true, controlPlane,
     nodeName: String(join.nodeRegistration?.name ?? hostname.toLowerCase()),
     criSocket: String(join.nodeRegistration?.criSocket ?? DEFAULT_CRI_ENDPOINT),
+    taints: defaultTaints(join.nodeRegistration?.taints, controlPlane !== undefined),
+    kubeletExtraArgs: toArgs(join.nodeRegistration?.kubeletExtraArgs),
     warnings: cfg.warnings,
   };
 }

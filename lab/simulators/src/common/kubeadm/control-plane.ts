@@ -9,6 +9,7 @@ import { createCa, issueCert, newServiceAccountKeys, type KeyPair } from '../pki
 import { parseCidr, parseDuration, serviceIP, type Obj } from './config.js';
 import type { Io } from './output.js';
 import { PhaseError } from './output.js';
+import { kubeletEnvFile, type KubeletEnvOptions } from './kubelet-env.js';
 import { hostPath, KUBELET_DIR, MANIFESTS_DIR } from './paths.js';
 import { componentTags, fmt, imageList, type Semver } from './versions.js';
 
@@ -20,6 +21,8 @@ export interface ControlPlaneSpec {
   advertiseAddress: string;
   bindPort: number;
   criSocket: string;
+  /** The kubeadm release doing the work (its image constants); defaults to k8s. */
+  kubeadm?: Semver;
 }
 
 const write = (p: string, text: string, mode = 0o644) => {
@@ -168,7 +171,7 @@ export function manifestsPhase(spec: ControlPlaneSpec, io: Io): void {
   const c = spec.cluster;
   const repo = String(c.imageRepository);
   const pki = String(c.certificatesDir);
-  const tags = componentTags(spec.k8s);
+  const tags = componentTags(spec.k8s, spec.kubeadm);
   const image = (n: string) => `${repo}/${n}:${fmt(spec.k8s)}`;
   // kubeadm's phase order: etcd before control-plane.
   if (c.etcd?.local) {
@@ -226,11 +229,9 @@ export function manifestsPhase(spec: ControlPlaneSpec, io: Io): void {
 }
 
 /** [kubelet-start]: config.yaml, kubeadm-flags.env, then (re)start kubelet through systemd. */
-export function kubeletStartPhase(kubelet: Obj, criSocket: string, pauseImage: string, nodeName: string, hostname: string, io: Io): void {
+export function kubeletStartPhase(kubelet: Obj, env: KubeletEnvOptions, io: Io): void {
   io.out(`[kubelet-start] Writing kubelet environment file with flags to file "${KUBELET_DIR}/kubeadm-flags.env"`);
-  const flags = [`--container-runtime-endpoint=${criSocket}`, `--pod-infra-container-image=${pauseImage}`];
-  if (nodeName !== hostname) flags.push(`--hostname-override=${nodeName}`);
-  write(`${KUBELET_DIR}/kubeadm-flags.env`, `KUBELET_KUBEADM_ARGS="${flags.join(' ')}"\n`);
+  write(`${KUBELET_DIR}/kubeadm-flags.env`, kubeletEnvFile(env));
   io.out(`[kubelet-start] Writing kubelet configuration to file "${KUBELET_DIR}/config.yaml"`);
   write(`${KUBELET_DIR}/config.yaml`, YAML.stringify(kubelet));
   io.out('[kubelet-start] Starting the kubelet');

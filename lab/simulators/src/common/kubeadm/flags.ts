@@ -51,10 +51,24 @@ export function parseFlags(argv: string[], spec: Record<string, FlagKind>, short
   return { positional, flags, set };
 }
 
-/** kubeadm's rule: with --config only an allow-list of flags may be given. */
-export function checkConfigMixing(args: ParsedArgs, allowed: string[]): void {
+/**
+ * cmd/kubeadm/app/apis/kubeadm/validation/validation.go isAllowedFlag: with --config only these
+ * flags, and any --skip-*, may be given (so --certificate-key, --patches, --cri-socket belong in
+ * the config file).
+ */
+export function isAllowedFlag(name: string): boolean {
+  const allowed = ['config', 'ignore-preflight-errors', 'dry-run', 'kubeconfig', 'node-name', 'kubeconfig-dir', 'upload-certs', 'print-join-command', 'rootfs', 'v', 'log-file'];
+  return allowed.includes(name) || name.startsWith('skip-');
+}
+
+/**
+ * validation.go ValidateMixedArguments: the flags set beside --config that isAllowedFlag refuses,
+ * in pflag's Visit order (sorted), as `can not mix '--config' with arguments [a b]`.
+ * `extraAllowed`: flags a subcommand adds that do not count (e.g. `config images list -o`).
+ */
+export function checkConfigMixing(args: ParsedArgs, extraAllowed: string[] = []): void {
   if (!args.flags.has('config')) return;
-  const bad = [...new Set(args.set.filter((f) => !allowed.includes(f)))];
+  const bad = [...new Set(args.set.filter((f) => !isAllowedFlag(f) && !extraAllowed.includes(f)))].sort();
   if (bad.length > 0) throw new UsageError(`can not mix '--config' with arguments [${bad.join(' ')}]`);
 }
 

@@ -21,6 +21,11 @@ export interface PreflightEnv {
   kubeletVersion(): string | null;
   /** `systemctl is-enabled kubelet.service`; true where there is no systemd to ask. */
   kubeletEnabled(): boolean;
+  /** `uname -r`. */
+  kernelRelease(): string;
+  numCPU(): number;
+  /** Total memory in MB. */
+  memMB(): number;
 }
 
 export function realEnv(criSocket: string, root = process.env.KINSTALL_SIM_ROOT ?? '/'): PreflightEnv {
@@ -48,6 +53,9 @@ export function realEnv(criSocket: string, root = process.env.KINSTALL_SIM_ROOT 
     kubeletVersion() {
       try { return execFileSync('kubelet', ['--version'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim(); } catch { return null; }
     },
+    kernelRelease: () => os.release(),
+    numCPU: () => os.cpus().length,
+    memMB: () => Math.floor(os.totalmem() / 1024 / 1024),
   };
 }
 
@@ -82,20 +90,71 @@ async function criCheck(env: PreflightEnv, out: CheckResult[]): Promise<void> {
   }
 }
 
-function swapCheck(env: PreflightEnv, out: CheckResult[]): void {
-  const swaps = rooted(env, 'proc/swaps');
-  const lines = fs.existsSync(swaps) ? fs.readFileSync(swaps, 'utf8').trim().split('\n').slice(1).filter(Boolean) : [];
-  if (lines.length > 0) out.push({ name: 'Swap', level: 'ERROR', message: 'running with swap on is not supported. Please disable swap' });
+/**
+ * What changed in kubeadm's preflight between the minors the simulator can be, by kubeadm minor
+ * (and, for conntrack, by the Kubernetes version being deployed). Sources, per rule:
+ * - binaries: cmd/kubeadm/app/preflight/checks_linux.go addExecChecks (InPathCheck mandatory =
+ *   ERROR, optional = WARNING). crictl: mandatory up to 1.30, optional in 1.31 (kubeadm uses the
+ *   cri-client: kubernetes#124685), not checked from 1.32 (kubernetes#126596; kubeadm#3064).
+ *   conntrack: mandatory unless the Kubernetes version is >= 1.32.0 (kubernetes#126952; the 1.32
+ *   code skips it when no version is known, as on join).
+ * - bridge-nf-call-iptables: addIPv4Checks had FileContent--proc-sys-net-bridge-bridge-nf-call-iptables
+ *   up to 1.29; from 1.30 only ip_forward is checked.
+ * - swap: checks.go SwapCheck returns a warning (since 1.28; the kubelet's failSwapOn is what
+ *   refuses swap). Text per minor as in checks.go.
+ * - kernel: SystemVerification's KernelValidator with the k8s.io/system-validators DefaultSysSpec
+ *   vendored by that kubeadm: 3.10+ up to 1.31 (validators/types_unix.go), 4.4.x, 4.19+ or 5+
+ *   from 1.32 (system-validators#37, v1.9.x), so EL8's 4.18 is refused there.
+ */
+export interface PreflightRules {
+  binaries: Array<[string, 'ERROR' | 'WARNING']>;
+  bridgeNf: boolean;
+  swapMessage: string;
+  kernelVersions: RegExp[];
 }
 
-const REQUIRED_BINARIES: Array<[string, 'ERROR' | 'WARNING']> = [
-  ['crictl', 'ERROR'], ['conntrack', 'ERROR'], ['ip', 'ERROR'], ['iptables', 'ERROR'], ['mount', 'ERROR'], ['nsenter', 'ERROR'],
-  ['ebtables', 'WARNING'], ['ethtool', 'WARNING'], ['socat', 'WARNING'], ['tc', 'WARNING'], ['touch', 'ERROR'],
-];
+const KERNEL_3_10_PLUS = [/^3\.[1-9][0-9].*$/, /^([4-9]|[1-9][0-9]+)\.([0-9]+)\.([0-9]+).*$/];
+const KERNEL_SV_1_9 = [/^4\.4.*$/, /^4\.19.*$/, /^4\.[2-9][0-9].*$/, /^([5-9]|[1-9][0-9]+)\.([0-9]+)\.([0-9]+).*$/];
 
-function binaries(env: PreflightEnv, out: CheckResult[]): void {
-  for (const [cmd, level] of REQUIRED_BINARIES) {
+export function preflightRules(kubeadm: Semver, k8s: Semver | null): PreflightRules {
+  if (kubeadm.major !== 1 || kubeadm.minor < 28 || kubeadm.minor > 32) {
+    throw new Error(`the kinstall lab simulator has no preflight rules for kubeadm ${fmt(kubeadm)} (it knows 1.28-1.32)`);
+  }
+  const m = kubeadm.minor;
+  const binaries: Array<[string, 'ERROR' | 'WARNING']> = [];
+  if (m <= 30) binaries.push(['crictl', 'ERROR']);
+  else if (m === 31) binaries.push(['crictl', 'WARNING']);
+  const conntrack = m < 32 || (k8s !== null && k8s.minor < 32);
+  if (conntrack) binaries.push(['conntrack', 'ERROR']);
+  binaries.push(['ip', 'ERROR'], ['iptables', 'ERROR'], ['mount', 'ERROR'], ['nsenter', 'ERROR'],
+    ['ebtables', 'WARNING'], ['ethtool', 'WARNING'], ['socat', 'WARNING'], ['tc', 'WARNING'], ['touch', 'WARNING']);
+  return {
+    binaries,
+    bridgeNf: m < 30,
+    swapMessage: m < 30
+      ? 'swap is enabled; production deployments should disable swap unless testing the NodeSwap feature gate of the kubelet'
+      : 'swap is supported for cgroup v2 only; the NodeSwap feature gate of the kubelet is beta but disabled by default',
+    kernelVersions: m < 32 ? KERNEL_3_10_PLUS : KERNEL_SV_1_9,
+  };
+}
+
+function swapCheck(env: PreflightEnv, rules: PreflightRules, out: CheckResult[]): void {
+  const swaps = rooted(env, 'proc/swaps');
+  const lines = fs.existsSync(swaps) ? fs.readFileSync(swaps, 'utf8').trim().split('\n').slice(1).filter(Boolean) : [];
+  if (lines.length > 0) out.push({ name: 'Swap', level: 'WARNING', message: rules.swapMessage });
+}
+
+function binaries(env: PreflightEnv, rules: PreflightRules, out: CheckResult[]): void {
+  for (const [cmd, level] of rules.binaries) {
     if (!env.which(cmd)) out.push({ name: `FileExisting-${cmd}`, level, message: `${cmd} not found in system path` });
+  }
+}
+
+/** SystemVerification, the kernel part (system-validators KernelValidator.validateKernelVersion). */
+function kernelCheck(env: PreflightEnv, rules: PreflightRules, out: CheckResult[]): void {
+  const release = env.kernelRelease();
+  if (!rules.kernelVersions.some((re) => re.test(release))) {
+    out.push({ name: 'SystemVerification', level: 'ERROR', message: `unsupported kernel release: ${release}` });
   }
 }
 
@@ -128,53 +187,74 @@ function kubeletService(env: PreflightEnv, out: CheckResult[]): void {
   }
 }
 
-function common(env: PreflightEnv, out: CheckResult[]): void {
-  if (env.uid !== 0) out.push({ name: 'IsPrivilegedUser', level: 'ERROR', message: 'user is not running as root' });
-  swapCheck(env, out);
-  fileContent(env, '/proc/sys/net/bridge/bridge-nf-call-iptables', '1', out);
+/** checks.go addCommonChecks (+ checks_linux.go), then addIPv4Checks. */
+async function common(env: PreflightEnv, rules: PreflightRules, k8s: Semver | null, kubeadm: Semver, out: CheckResult[]): Promise<void> {
+  await criCheck(env, out);
+  swapCheck(env, rules, out);
+  binaries(env, rules, out);
+  kernelCheck(env, rules, out);
+  await hostnameCheck(env, out);
+  if (k8s) kubeletVersionCheck(env, k8s, kubeadm, out);
+  kubeletService(env, out);
+  await ports(env, [10250], out);
+  if (rules.bridgeNf) fileContent(env, '/proc/sys/net/bridge/bridge-nf-call-iptables', '1', out);
   fileContent(env, '/proc/sys/net/ipv4/ip_forward', '1', out);
-  binaries(env, out);
+}
+
+/** checks.go RunInitNodeChecks' control-plane part (also run for a control-plane join). */
+async function controlPlaneChecks(env: PreflightEnv, bindPort: number, etcdDataDir: string | null, out: CheckResult[]): Promise<void> {
+  // constants.go ControlPlaneNumCPU = 2, ControlPlaneMem = 1700 (MB).
+  const cpus = env.numCPU();
+  if (cpus < 2) out.push({ name: 'NumCPU', level: 'ERROR', message: `the number of available CPUs ${cpus} is less than the required 2` });
+  const memMb = env.memMB();
+  if (memMb < 1700) out.push({ name: 'Mem', level: 'ERROR', message: `the system RAM (${memMb} MB) is less than the minimum 1700 MB` });
+  await ports(env, [bindPort, 10259, 10257], out);
+  for (const c of ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'etcd']) fileAvailable(env, `/etc/kubernetes/manifests/${c}.yaml`, out);
+  if (etcdDataDir) {
+    await ports(env, [2379, 2380], out);
+    dirAvailable(env, etcdDataDir, out);
+  }
 }
 
 async function ports(env: PreflightEnv, list: number[], out: CheckResult[]): Promise<void> {
   for (const p of list) if (await env.portInUse(p)) out.push({ name: `Port-${p}`, level: 'ERROR', message: `Port ${p} is in use` });
 }
 
-/** The checks `kubeadm init` runs (1.28-1.30), in its order. */
-export async function initChecks(env: PreflightEnv, k8s: Semver, kubeadm: Semver, bindPort: number, etcdDataDir: string): Promise<CheckResult[]> {
+/** The checks `kubeadm init` runs (checks.go RunInitNodeChecks), in its order. */
+export async function initChecks(env: PreflightEnv, k8s: Semver, kubeadm: Semver, bindPort: number, etcdDataDir: string | null): Promise<CheckResult[]> {
   const out: CheckResult[] = [];
   if (env.uid !== 0) { out.push({ name: 'IsPrivilegedUser', level: 'ERROR', message: 'user is not running as root' }); return out; }
-  if (os.cpus().length < 2) out.push({ name: 'NumCPU', level: 'ERROR', message: `the number of available CPUs ${os.cpus().length} is less than the required 2` });
-  const memMb = Math.floor(os.totalmem() / 1024 / 1024);
-  if (memMb < 1700) out.push({ name: 'Mem', level: 'ERROR', message: `the system RAM (${memMb} MB) is less than the minimum 1700 MB` });
-  await criCheck(env, out);
-  kubeletService(env, out);
-  await ports(env, [bindPort, 10259, 10257], out);
-  for (const c of ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'etcd']) fileAvailable(env, `/etc/kubernetes/manifests/${c}.yaml`, out);
-  await ports(env, [10250, 2379, 2380], out);
-  dirAvailable(env, etcdDataDir, out);
-  common(env, out);
-  await hostnameCheck(env, out);
-  kubeletVersionCheck(env, k8s, kubeadm, out);
-  return out.filter((c, i) => c.name !== 'IsPrivilegedUser' || i === 0);
+  const rules = preflightRules(kubeadm, k8s);
+  await controlPlaneChecks(env, bindPort, etcdDataDir, out);
+  await common(env, rules, k8s, kubeadm, out);
+  return out;
 }
 
-/** The checks `kubeadm join` runs. */
-export async function joinChecks(env: PreflightEnv, controlPlane: { bindPort: number } | undefined): Promise<CheckResult[]> {
+/**
+ * The checks `kubeadm join` runs before discovery (checks.go RunJoinNodeChecks): the manifests
+ * directory must be empty, no kubelet.conf / bootstrap-kubelet.conf, and (workers only) no ca.crt.
+ * The Kubernetes version is not known yet, so no kubelet version check.
+ */
+export async function joinChecks(env: PreflightEnv, kubeadm: Semver, controlPlane: boolean): Promise<CheckResult[]> {
   const out: CheckResult[] = [];
   if (env.uid !== 0) { out.push({ name: 'IsPrivilegedUser', level: 'ERROR', message: 'user is not running as root' }); return out; }
+  const rules = preflightRules(kubeadm, null);
+  dirAvailable(env, '/etc/kubernetes/manifests', out);
   fileAvailable(env, '/etc/kubernetes/kubelet.conf', out);
   fileAvailable(env, '/etc/kubernetes/bootstrap-kubelet.conf', out);
-  await criCheck(env, out);
-  kubeletService(env, out);
-  await ports(env, [10250], out);
-  fileAvailable(env, '/etc/kubernetes/pki/ca.crt', out);
-  if (controlPlane) {
-    await ports(env, [controlPlane.bindPort, 10259, 10257, 2379, 2380], out);
-    for (const c of ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'etcd']) fileAvailable(env, `/etc/kubernetes/manifests/${c}.yaml`, out);
-  }
-  common(env, out);
-  await hostnameCheck(env, out);
+  await common(env, rules, null, kubeadm, out);
+  if (!controlPlane) fileAvailable(env, '/etc/kubernetes/pki/ca.crt', out);
+  return out;
+}
+
+/**
+ * A control-plane join's second round, after discovery ("[preflight] Running pre-flight checks
+ * before initializing the new control plane instance"): RunInitNodeChecks for a secondary control
+ * plane — NumCPU, Mem, ports, manifests, and an empty etcd data directory for a local etcd.
+ */
+export async function joinControlPlaneChecks(env: PreflightEnv, bindPort: number, etcdDataDir: string | null): Promise<CheckResult[]> {
+  const out: CheckResult[] = [];
+  await controlPlaneChecks(env, bindPort, etcdDataDir, out);
   return out;
 }
 

@@ -46,6 +46,49 @@ export const JOIN_CONFIGURATION: Spec = {
   skipPhases: [str], patches,
 };
 
+// kubeadm.k8s.io/v1beta4 (kubeadm 1.31+; cmd/kubeadm/app/apis/kubeadm/v1beta4/types.go): extra
+// args become lists of {name, value}, components get extraEnvs, timeouts move into `timeouts`
+// (apiServer.timeoutForControlPlane and discovery.timeout are gone), plus dryRun,
+// imagePullSerial, proxy.disabled, encryptionAlgorithm and the certificate validity periods.
+const arg = { name: str, value: str };
+const envVar = { name: str, value: str, valueFrom: any };
+const nodeRegistrationV4 = { ...nodeRegistration, kubeletExtraArgs: [arg], imagePullSerial: bool };
+const controlPlaneComponentV4 = { extraArgs: [arg], extraVolumes: [hostPathMount], extraEnvs: [envVar] };
+const timeouts = {
+  controlPlaneComponentHealthCheck: str, kubeletHealthCheck: str, kubernetesAPICall: str, etcdAPICall: str,
+  tlsBootstrap: str, discovery: str, upgradeManifests: str,
+};
+
+export const INIT_CONFIGURATION_V1BETA4: Spec = {
+  ...typeMeta, bootstrapTokens: [bootstrapToken], dryRun: bool, nodeRegistration: nodeRegistrationV4, localAPIEndpoint: apiEndpoint,
+  certificateKey: str, skipPhases: [str], patches, timeouts,
+};
+
+export const CLUSTER_CONFIGURATION_V1BETA4: Spec = {
+  ...typeMeta,
+  etcd: {
+    local: { imageRepository: str, imageTag: str, dataDir: str, extraArgs: [arg], extraEnvs: [envVar], serverCertSANs: [str], peerCertSANs: [str] },
+    external: { endpoints: [str], caFile: str, certFile: str, keyFile: str },
+  },
+  networking: { serviceSubnet: str, podSubnet: str, dnsDomain: str },
+  kubernetesVersion: str, controlPlaneEndpoint: str,
+  apiServer: { ...controlPlaneComponentV4, certSANs: [str] },
+  controllerManager: controlPlaneComponentV4, scheduler: controlPlaneComponentV4,
+  dns: { imageRepository: str, imageTag: str, disabled: bool }, proxy: { disabled: bool },
+  certificatesDir: str, imageRepository: str, featureGates: any, clusterName: str,
+  encryptionAlgorithm: str, certificateValidityPeriod: str, caCertificateValidityPeriod: str,
+};
+
+export const JOIN_CONFIGURATION_V1BETA4: Spec = {
+  ...typeMeta, dryRun: bool, nodeRegistration: nodeRegistrationV4, caCertPath: str,
+  discovery: {
+    bootstrapToken: { token: str, apiServerEndpoint: str, caCertHashes: [str], unsafeSkipCAVerification: bool },
+    file: { kubeConfigPath: str }, tlsBootstrapToken: str,
+  },
+  controlPlane: { localAPIEndpoint: apiEndpoint, certificateKey: str },
+  skipPhases: [str], patches, timeouts,
+};
+
 const duration = str;
 export const KUBELET_CONFIGURATION: Spec = {
   ...typeMeta,

@@ -1,12 +1,29 @@
 import { SIMULATOR_MARK } from '../version.js';
 
-/** Per-minor component image tags, as compiled into kubeadm 1.28-1.30 (constants.go). */
-const TABLE: Record<string, { etcd: string; coredns: string; pause: string }> = {
-  '1.27': { etcd: '3.5.12-0', coredns: 'v1.10.1', pause: '3.9' },
-  '1.28': { etcd: '3.5.15-0', coredns: 'v1.10.1', pause: '3.9' },
-  '1.29': { etcd: '3.5.16-0', coredns: 'v1.11.1', pause: '3.9' },
-  '1.30': { etcd: '3.5.15-0', coredns: 'v1.11.3', pause: '3.9' },
+/**
+ * The image constants compiled into each kubeadm release the simulator can be
+ * (cmd/kubeadm/app/constants/constants.go at that release's tag: PauseVersion, CoreDNSVersion,
+ * SupportedEtcdVersion — the etcd map is keyed by the minor of the control plane being
+ * deployed, and is bumped in patch releases, so the table is per kubeadm patch, not per minor).
+ * x.y.0 rows agree with kinstall's own table (src/versions/kubernetes.ts, same source); the other
+ * rows are the patches the lab repository carries (lab/packaging/catalogue.ts). A kubeadm patch
+ * not listed is refused rather than guessed.
+ */
+interface KubeadmImageConstants { pause: string; coredns: string; etcd: Record<number, string> }
+const KUBEADM_CONSTANTS: Record<string, KubeadmImageConstants> = {
+  '1.28.0': { pause: '3.9', coredns: 'v1.10.1', etcd: { 28: '3.5.9-0' } },
+  '1.28.14': { pause: '3.9', coredns: 'v1.10.1', etcd: { 27: '3.5.12-0', 28: '3.5.15-0' } },
+  '1.28.15': { pause: '3.9', coredns: 'v1.10.1', etcd: { 27: '3.5.12-0', 28: '3.5.15-0' } },
+  '1.29.0': { pause: '3.9', coredns: 'v1.11.1', etcd: { 29: '3.5.10-0' } },
+  '1.29.10': { pause: '3.9', coredns: 'v1.11.1', etcd: { 28: '3.5.15-0', 29: '3.5.16-0' } },
+  '1.30.0': { pause: '3.9', coredns: 'v1.11.1', etcd: { 30: '3.5.12-0' } },
+  '1.30.6': { pause: '3.9', coredns: 'v1.11.3', etcd: { 29: '3.5.16-0', 30: '3.5.15-0' } },
+  '1.31.0': { pause: '3.10', coredns: 'v1.11.3', etcd: { 31: '3.5.15-0' } },
+  '1.32.0': { pause: '3.10', coredns: 'v1.11.3', etcd: { 32: '3.5.16-0' } },
 };
+
+/** The kubeadm releases whose image constants the simulator knows. */
+export const KNOWN_KUBEADM_RELEASES = Object.keys(KUBEADM_CONSTANTS);
 
 export const DEFAULT_IMAGE_REPOSITORY = 'registry.k8s.io';
 
@@ -19,15 +36,22 @@ export function parseVersion(v: string): Semver | null {
 
 export const fmt = (v: Semver) => `v${v.major}.${v.minor}.${v.patch}`;
 
-export function componentTags(k8s: Semver): { etcd: string; coredns: string; pause: string } {
-  const t = TABLE[`${k8s.major}.${k8s.minor}`];
-  if (!t) throw new Error(`the kinstall lab simulator has no image table for Kubernetes ${fmt(k8s)}`);
-  return t;
+/**
+ * pause, CoreDNS and etcd tags a kubeadm of version `kubeadm` uses to deploy control plane `k8s`
+ * (by default the same release, the usual case).
+ */
+export function componentTags(k8s: Semver, kubeadm: Semver = k8s): { etcd: string; coredns: string; pause: string } {
+  const key = `${kubeadm.major}.${kubeadm.minor}.${kubeadm.patch}`;
+  const c = KUBEADM_CONSTANTS[key];
+  if (!c) throw new Error(`the kinstall lab simulator has no image table for kubeadm ${fmt(kubeadm)}: add its tags from cmd/kubeadm/app/constants/constants.go at that tag`);
+  const etcd = c.etcd[k8s.minor];
+  if (!etcd) throw new Error(`the kinstall lab simulator does not know which etcd kubeadm ${fmt(kubeadm)} uses for Kubernetes ${fmt(k8s)} (SupportedEtcdVersion)`);
+  return { pause: c.pause, coredns: c.coredns, etcd };
 }
 
 /** The images `kubeadm config images list` prints, in its order. */
-export function imageList(k8s: Semver, repo = DEFAULT_IMAGE_REPOSITORY): string[] {
-  const t = componentTags(k8s);
+export function imageList(k8s: Semver, repo = DEFAULT_IMAGE_REPOSITORY, kubeadm: Semver = k8s): string[] {
+  const t = componentTags(k8s, kubeadm);
   // The coredns/ sub-path exists only on the default registry; custom repositories hold it flat.
   const coredns = repo === DEFAULT_IMAGE_REPOSITORY ? `${repo}/coredns/coredns:${t.coredns}` : `${repo}/coredns:${t.coredns}`;
   return [
