@@ -14,6 +14,8 @@ import { kubeconfigServer, renderKubeconfigProbe } from '../../../src/steps/kube
 import { firewallPorts, hostsBlock, renderPrepareHostApply, renderPrepareHostProbe } from '../../../src/steps/prepare-host.js';
 import { apiServerEndpoint, firstControlPlane } from '../../../src/steps/remote.js';
 import { renderDeleteNode, renderResetScript } from '../../../src/steps/reset.js';
+import { renderImagesProbe, renderImagesPull } from '../../../src/steps/images.js';
+import { desiredNodeMetadata, planNodeMetadata, renderNodeMetadataApply, renderNodeMetadataProbe } from '../../../src/steps/node-metadata.js';
 
 export type OutputLanguage = 'sh' | 'yaml' | 'toml' | 'line';
 
@@ -101,6 +103,15 @@ export function renderAll(inventory: Inventory, hosts: ResolvedHost[]): Output[]
   for (const pkg of ['apt', 'dnf']) {
     add(`kube-packages/apply-${pkg}.sh`, 'sh', () => renderKubePackagesApply(inventory, { pkg, writeRepo: true, fetchKey: true, install: true }));
   }
+
+  add('images/probe.sh', 'sh', () => renderImagesProbe(inventory));
+  add('images/pull.sh', 'sh', () => renderImagesPull(inventory));
+  add('node-metadata/probe.sh', 'sh', () => renderNodeMetadataProbe());
+  add('node-metadata/apply.sh', 'sh', () => {
+    // Every node registered bare: the plan then sets every inventory label and taint.
+    const bare = new Map(hosts.map((h) => [h.name, { labels: {}, taints: [], annotations: {} }]));
+    return renderNodeMetadataApply(planNodeMetadata(bare, hosts.map(desiredNodeMetadata)).commands);
+  });
 
   add('init/probe.sh', 'sh', () => renderInitProbe());
   add('init/apply.sh', 'sh', () => renderInitApply({ init: true, resetFirst: true }, 2));
