@@ -6,6 +6,7 @@ import { ExitCode, KinstallError } from '../../../src/errors.js';
 import { acquireClusterLock, clusterLockStatus } from '../../../src/lock/cluster-lock.js';
 import { localLockStatus } from '../../../src/lock/local-lock.js';
 import { newOwner } from '../../../src/lock/owner.js';
+import { lockStatusNote } from '../../../src/lock/index.js';
 import { RunLocks } from '../../../src/lock/run-locks.js';
 import { deadPid, ShellRemote } from './shell-remote.js';
 
@@ -19,8 +20,11 @@ describe('RunLocks (both locks of one up/reset)', () => {
     const remote = new ShellRemote('cp1');
     const said: string[] = [];
     const locks = RunLocks.takeLocal({ inventoryFile: inventory, command: 'kinstall up demo.yaml', force: false, stateDir, say: (l) => said.push(l) });
+    expect(await lockStatusNote(remote, lockDir)).toBeUndefined();
     await locks.takeCluster(remote, { dir: lockDir });
     expect((await clusterLockStatus(remote, lockDir)).owner?.runId).toBe(locks.owner.runId);
+    // What a dry run says (it never takes the lock itself).
+    expect(await lockStatusNote(remote, lockDir)).toMatch(/^note: the cluster is locked by another kinstall run: "kinstall up demo.yaml" .*exit with code 6/);
 
     let err: unknown;
     try {
