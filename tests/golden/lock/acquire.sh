@@ -9,6 +9,10 @@ set -eu
 # The owner record arrives on stdin: nothing the operator's machine reports (user, host name,
 # command line) is ever part of this script.
 umask 077
+# Without flock, "flock -n" failing would read as "held": say what is missing instead.
+for tool in flock setsid; do
+  command -v "$tool" >/dev/null 2>&1 || { echo "the cluster lock needs $tool (util-linux), which is not installed" >&2; exit 3; }
+done
 dir=/var/lib/kinstall
 record="$dir/lock"
 mkdir -p -- "$dir"

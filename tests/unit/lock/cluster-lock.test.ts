@@ -163,3 +163,21 @@ describe('cluster lock, real scripts', () => {
     expect((await clusterLockStatus(remote, dir)).state).toBe('stale');
   });
 });
+
+describe('cluster lock without util-linux', () => {
+  it('a host without flock fails with what is missing (never "held")', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kinstall-lock-nofl-'));
+    const remote = new ShellRemote('cp1');
+    const bin = path.join(dir, 'bin');
+    fs.mkdirSync(bin);
+    // Only what the script needs before the check: a PATH without flock and setsid.
+    for (const t of ['sh', 'mkdir', 'chmod']) fs.symlinkSync(`/bin/${t}`, path.join(bin, t));
+    const script = `PATH=${bin}\n${renderLockAcquire({ runId, force: false, dir: path.join(dir, 'lock') })}`;
+    const res = await remote.exec(script, { stdin: 'run_id=x\n' });
+    expect(res.code).toBe(3);
+    expect(res.stderr).toMatch(/needs flock \(util-linux\)/);
+    const err = await acquireClusterLock({ ...remote, name: 'cp1', exec: (s: string, o?: Parameters<ShellRemote['exec']>[1]) => remote.exec(`PATH=${bin}\n${s}`, o) } as ShellRemote, newOwner('x'), { force: false, dir: path.join(dir, 'lock') }).catch((e: KinstallError) => e);
+    expect((err as KinstallError).exitCode).toBe(ExitCode.stepFailed);
+    expect((err as KinstallError).message).toMatch(/could not take the cluster lock \(exit 3\): the cluster lock needs flock/);
+  });
+});
