@@ -11,9 +11,16 @@ export const ExitCode = {
   stepFailed: 4,
   /** The operator declined a confirmation prompt (reset without --yes). */
   aborted: 5,
+  /**
+   * Another kinstall run holds the cluster lock (or the inventory's local lock), or a run that
+   * ended without releasing it left a stale lock (cleared with --force-unlock).
+   */
+  locked: 6,
   interrupted: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+import { redact } from './redact.js';
 
 /**
  * An error the operator can act on: what failed, where, why, and what to do.
@@ -25,16 +32,18 @@ export class KinstallError extends Error {
   readonly hint: string | undefined;
 
   constructor(message: string, opts: { exitCode: ExitCode; host?: string; hint?: string; cause?: unknown }) {
-    super(message, { cause: opts.cause });
+    // Redacted at construction: the message often quotes a remote command's output (kubeadm
+    // init prints its join command with the token and certificate key).
+    super(redact(message), { cause: opts.cause });
     this.name = 'KinstallError';
     this.exitCode = opts.exitCode;
     this.host = opts.host;
-    this.hint = opts.hint;
+    this.hint = opts.hint === undefined ? undefined : redact(opts.hint);
   }
 
-  /** One block for stderr: "host: message" then "  fix: hint". */
+  /** One block for stderr: "host: message" then "  fix: hint" (redacted again: secrets registered since). */
   format(): string {
     const head = this.host ? `${this.host}: ${this.message}` : this.message;
-    return this.hint ? `${head}\n  fix: ${this.hint}` : head;
+    return redact(this.hint ? `${head}\n  fix: ${this.hint}` : head);
   }
 }

@@ -1,32 +1,38 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { ensurePrivateDir, openPrivateAppend } from './private-file.js';
+import { redact, registerSecret } from './redact.js';
+
+/** The directory of default run logs; kinstall keeps it 0700 (the logs hold remote output). */
+export const logDirName = 'kinstall-logs';
 
 /**
  * The run log: every remote command per host, with secrets redacted. Secrets are registered as
- * soon as they are known (tokens, passwords, certificate keys) and replaced wherever they appear.
+ * soon as they are known (tokens, passwords, certificate keys) and replaced wherever they appear
+ * (in the log and, through src/redact.ts, in everything else kinstall prints or throws).
+ * The file is 0600 and its directory, when it is kinstall-logs/, 0700, whatever existed before.
  */
 export class RunLog {
-  private readonly secrets = new Set<string>();
   private readonly fd: number | undefined;
   readonly file: string | undefined;
 
   constructor(file?: string) {
     this.file = file;
     if (file) {
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-      this.fd = fs.openSync(file, 'a', 0o600);
+      const dir = path.dirname(file);
+      if (path.basename(dir) === logDirName) ensurePrivateDir(dir);
+      else fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      this.fd = openPrivateAppend(file);
     }
   }
 
-  /** Never log this value; short values are ignored because redacting them would mangle the log. */
+  /** Never log (or print, or throw) this value; short values are ignored because redacting them would mangle the text. */
   addSecret(value: string | undefined): void {
-    if (value && value.length >= 6) this.secrets.add(value);
+    registerSecret(value);
   }
 
   redact(text: string): string {
-    let out = text;
-    for (const s of this.secrets) out = out.split(s).join('<redacted>');
-    return out;
+    return redact(text);
   }
 
   write(host: string, kind: string, text: string): void {
@@ -44,5 +50,5 @@ export class RunLog {
 /** Default log path: ./kinstall-logs/<cluster>-<timestamp>.log */
 export function defaultLogFile(cluster: string, now = new Date()): string {
   const stamp = now.toISOString().replace(/[:.]/g, '-');
-  return path.resolve('kinstall-logs', `${cluster}-${stamp}.log`);
+  return path.resolve(logDirName, `${cluster}-${stamp}.log`);
 }

@@ -6,6 +6,7 @@ import { registerPreflight } from './commands/preflight.js';
 import { registerUp } from './commands/up.js';
 import { registerReset } from './commands/reset.js';
 import { registerDashboardToken } from './commands/dashboard-token.js';
+import { redact } from '../redact.js';
 import { writeRunStatsIfRequested } from '../stats.js';
 
 /** Builds the program; each command lives in its own file under commands/. */
@@ -35,11 +36,13 @@ export async function main(argv: string[]): Promise<number> {
       // --help and --version end through here with exit code 0.
       return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
     }
+    // Every error leaves through here: redacted (a remote command's output quoted in an error
+    // may hold a token even when the error was not a KinstallError).
     if (err instanceof KinstallError) {
-      process.stderr.write(`error: ${err.format()}\n`);
+      process.stderr.write(`error: ${redact(err.format())}\n`);
       return err.exitCode;
     }
-    process.stderr.write(`internal error (a bug in kinstall, please report it): ${(err as Error)?.stack ?? String(err)}\n`);
+    process.stderr.write(redact(`internal error (a bug in kinstall, please report it): ${(err as Error)?.stack ?? String(err)}\n`));
     return ExitCode.stepFailed;
   } finally {
     writeRunStatsIfRequested();

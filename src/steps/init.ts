@@ -34,7 +34,7 @@ export function planInit(state: Map<string, string[]>): { changes: string[]; act
       resetFirst = true;
       changes.push('clear a half-finished kubeadm init (kubeadm reset -f)');
     }
-    changes.push(`upload the kubeadm config to ${initConfigPath} (0600)`, 'pull the control-plane images', 'kubeadm init --upload-certs');
+    changes.push(`upload the kubeadm config to ${initConfigPath} (0600, removed when init ends)`, 'pull the control-plane images', 'kubeadm init --upload-certs');
   } else if (!apiUp) {
     changes.push('wait for the API server (kubeadm init completed but /readyz does not answer)');
   }

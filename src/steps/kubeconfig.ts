@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import path from 'node:path';
+import { writePrivateFile } from '../private-file.js';
 import { render } from '../render.js';
 import { adminConf, execOrFail, firstControlPlane, kv, probeKv, sha256, withPort } from './remote.js';
 import type { Step, StepContext } from './types.js';
@@ -45,21 +45,19 @@ export function planKubeconfig(
   return { changes, actions: { write, waitFor } };
 }
 
-function localState(file: string): { path: string; sha?: string; mode?: number } {
+/**
+ * The local copy as the plan sees it. Only a regular file of ours counts: a symlink or a file
+ * another user owns is reported as absent, so the apply replaces it (never writes through it).
+ */
+export function localState(file: string): { path: string; sha?: string; mode?: number } {
   try {
-    return { path: file, sha: sha256(fs.readFileSync(file)), mode: fs.statSync(file).mode & 0o777 };
+    const st = fs.lstatSync(file);
+    const uid = process.getuid?.();
+    if (!st.isFile() || (uid !== undefined && st.uid !== uid)) return { path: file };
+    return { path: file, sha: sha256(fs.readFileSync(file)), mode: st.mode & 0o777 };
   } catch {
     return { path: file };
   }
-}
-
-/** Write with 0600 from the start (the file holds the admin client key), atomically. */
-function writePrivate(file: string, content: string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, content, { mode: 0o600 });
-  fs.chmodSync(tmp, 0o600);
-  fs.renameSync(tmp, file);
 }
 
 function expectedNodes(ctx: StepContext): string[] {
@@ -89,7 +87,7 @@ export const kubeconfigStep: Step = {
     if (actions.write) {
       const admin = await remote.download(adminConf);
       if (!admin) throw new Error(`${adminConf} does not exist on the first control plane (did init run?)`);
-      writePrivate(ctx.kubeconfigPath, rewriteKubeconfigServer(admin.toString('utf8'), kubeconfigServer(ctx)));
+      writePrivateFile(ctx.kubeconfigPath, rewriteKubeconfigServer(admin.toString('utf8'), kubeconfigServer(ctx)));
     }
     if (actions.waitFor.length > 0) {
       await execOrFail(remote, render('steps/kubeconfig/wait-ready.sh.hbs', { nodes: actions.waitFor, waitSeconds: 300 }), {

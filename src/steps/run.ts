@@ -1,6 +1,7 @@
 import { Listr, ListrLogger, ProcessOutput, type ListrTask } from 'listr2';
 import { ExitCode, KinstallError } from '../errors.js';
 import type { ResolvedHost } from '../inventory/types.js';
+import { redact } from '../redact.js';
 import type { Step, StepContext, StepPlan } from './types.js';
 
 /**
@@ -151,7 +152,8 @@ export async function runSteps(steps: Step[], ctx: StepContext, opts: RunOptions
           const e = asKinstallError(err, step, host.name);
           fail(host.name, e);
           results.set(host.name, { host: host.name, status: 'failed', changes: [], error: e });
-          throw new Error(`${host.name}: ${e.message}`);
+          // listr2 prints this message as the task's failure: redacted like everything printed.
+          throw new Error(redact(`${host.name}: ${e.message}`));
         }
       },
     }));
@@ -222,7 +224,7 @@ export function formatPlan(result: RunResult, opts: { onlyChanges?: boolean } = 
       else lines.push(`  ${h.host}: skipped`);
     }
   }
-  return lines.join('\n');
+  return redact(lines.join('\n'));
 }
 
 function count(step: StepOutcome, status: HostStatus): number {
@@ -245,5 +247,5 @@ export function formatSummary(result: RunResult): string {
   }
   if (result.interrupted) lines.push('interrupted: the current remote commands finished; re-run kinstall up to continue');
   for (const f of result.failures) lines.push(`error: ${f.format()}`);
-  return lines.join('\n');
+  return redact(lines.join('\n'));
 }

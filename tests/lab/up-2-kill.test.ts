@@ -22,7 +22,12 @@ describe('kinstall up killed during kubeadm init', () => {
     await upKilledWhen(l.inventory, () => ssh(l, 'root', cp, 'test -f /etc/kubernetes/pki/ca.crt').code === 0);
     expect(ssh(l, 'root', cp, 'test -f /etc/kubernetes/kinstall/init-done').code, 'killed before init finished').not.toBe(0);
 
-    const r = kinstall('up', l.inventory);
+    // The killed run left its locks behind: the next run names it and stops (exit 6) until
+    // --force-unlock (README "One run at a time").
+    const refused = kinstall('up', l.inventory);
+    expect(refused.code, refused.stdout + refused.stderr).toBe(6);
+    expect(refused.stderr).toMatch(/stale (local|cluster) lock/);
+    const r = kinstall('up', l.inventory, ['--force-unlock']);
     expect(r.code, r.stdout + r.stderr).toBe(0);
 
     const nodes = kubectl(l, cp, `get nodes -o jsonpath='{range .items[*]}{.metadata.name}={.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}'`);

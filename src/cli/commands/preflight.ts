@@ -9,6 +9,7 @@ import type { RemoteHost } from '../../ssh/types.js';
 import { applyFixes, formatPlan, planFixes } from '../../preflight/fix.js';
 import { collectFacts, evaluate, exitCodeFor, unknownIgnoredIds, type CollectResult } from '../../preflight/run.js';
 import type { PreflightReport } from '../../preflight/types.js';
+import { redact } from '../../redact.js';
 import { formatReportJson } from '../../report/json.js';
 import { formatReportTable } from '../../report/table.js';
 
@@ -81,8 +82,10 @@ async function connectAndCollect(inventory: Inventory, hosts: ResolvedHost[], lo
 }
 
 function printReport(report: PreflightReport, json: boolean): void {
-  if (json) process.stdout.write(formatReportJson(report));
-  else process.stdout.write(formatReportTable(report, { color: Boolean(process.stdout.isTTY) }));
+  // Redacted like everything kinstall prints: check messages quote host output (a sudo
+  // password or a token in a host's output must not reach a CI log through the report).
+  if (json) process.stdout.write(redact(formatReportJson(report)));
+  else process.stdout.write(redact(formatReportTable(report, { color: Boolean(process.stdout.isTTY) })));
 }
 
 export function registerPreflight(program: Command): void {
@@ -117,7 +120,7 @@ export function registerPreflight(program: Command): void {
         if (flags.fix) {
           const plans = planFixes(inventory, first.result.collected, report);
           // With --json, stdout holds only the final report; the plan and fix output go to stderr.
-          const say = (text: string) => (flags.json ? process.stderr : process.stdout).write(text);
+          const say = (text: string) => (flags.json ? process.stderr : process.stdout).write(redact(text));
           say(`--fix plan:\n${formatPlan(plans)}`);
           const outcomes = await applyFixes(plans, remotes);
           for (const o of outcomes) say(`${o.host}: ${o.ok ? 'fixed' : 'FIX FAILED'}\n${o.output ? `${o.output.replace(/^/gm, '  ')}\n` : ''}`);

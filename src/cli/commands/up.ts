@@ -1,6 +1,10 @@
 import path from 'node:path';
 import type { Command } from 'commander';
+import { ExitCode, KinstallError } from '../../errors.js';
+import { lockStatusNote } from '../../lock/index.js';
+import { RunLocks } from '../../lock/run-locks.js';
 import { defaultLogFile, RunLog } from '../../log.js';
+import { redact } from '../../redact.js';
 import { closeAll, confirmOrAbort, connectOrThrow, loadOrThrow, parseConcurrency, selectHosts } from '../../steps/cli-support.js';
 import { upSteps } from '../../steps/index.js';
 import { firstControlPlane } from '../../steps/remote.js';
@@ -13,6 +17,7 @@ interface UpFlags {
   log?: string;
   yes?: boolean;
   kubeconfig?: string;
+  forceUnlock?: boolean;
 }
 
 export function registerUp(program: Command): void {
@@ -26,6 +31,7 @@ export function registerUp(program: Command): void {
     .option('--log <file>', 'run log file (default ./kinstall-logs/<cluster>-<time>.log)')
     .option('--kubeconfig <file>', 'where to write the admin kubeconfig (default ./<cluster>.kubeconfig)')
     .option('--yes', 'do not ask for confirmation on a terminal')
+    .option('--force-unlock', 'clear a STALE lock (left by a run that was killed or lost its connection) and proceed; a live lock is never broken')
     .action(async (file: string, flags: UpFlags) => {
       process.exitCode = await up(file, flags);
     });
@@ -33,28 +39,43 @@ export function registerUp(program: Command): void {
 
 async function up(file: string, flags: UpFlags): Promise<number> {
   const concurrency = parseConcurrency(flags.concurrency);
+  if (flags.dryRun && flags.forceUnlock) {
+    throw new KinstallError('--force-unlock cannot be combined with --dry-run', { exitCode: ExitCode.usage, hint: 'a dry run never takes the lock (it only reports it); drop one of the two flags' });
+  }
   const { inventory, hosts } = loadOrThrow(file);
   const targets = selectHosts(hosts, flags.hosts);
   const cp = firstControlPlane({ hosts });
   const connectTo = targets.some((h) => h.name === cp.name) ? targets : [cp, ...targets];
   const cluster = inventory.metadata.name;
-  if (!flags.dryRun) {
-    await confirmOrAbort(`Install Kubernetes ${inventory.kubernetes.version} on ${targets.map((h) => h.name).join(', ')}?`, {
-      yes: flags.yes ?? false,
-      requireWithoutTty: false, // up is idempotent and safe to run from scripts
-    });
-  }
-  const log = new RunLog(flags.log ?? defaultLogFile(cluster));
+  // One run at a time: the local lock first (no host contacted yet), the cluster lock right
+  // after connecting, before the first step. A dry run takes neither.
+  const locks = flags.dryRun
+    ? undefined
+    : RunLocks.takeLocal({ inventoryFile: file, command: `kinstall up ${file}${flags.hosts ? ` --hosts ${flags.hosts}` : ''}`, force: flags.forceUnlock ?? false });
+  let log: RunLog | undefined;
+  let remotes;
   const stop: StopFlag = { requested: false };
   const onSigint = () => {
     if (stop.requested) process.exit(130); // a second Ctrl-C does not wait
     stop.requested = true;
     process.stderr.write('\nstopping after the current remote commands finish (Ctrl-C again to quit now)\n');
   };
-  process.on('SIGINT', onSigint);
-  let remotes;
   try {
+    if (!flags.dryRun) {
+      await confirmOrAbort(`Install Kubernetes ${inventory.kubernetes.version} on ${targets.map((h) => h.name).join(', ')}?`, {
+        yes: flags.yes ?? false,
+        requireWithoutTty: false, // up is idempotent and safe to run from scripts
+      });
+    }
+    log = new RunLog(flags.log ?? defaultLogFile(cluster));
+    process.on('SIGINT', onSigint);
     remotes = await connectOrThrow(connectTo, log, concurrency, { dryRun: flags.dryRun ?? false });
+    const cpRemote = remotes.get(cp.name)!;
+    if (locks) await locks.takeCluster(cpRemote);
+    else {
+      const note = await lockStatusNote(cpRemote);
+      if (note) process.stderr.write(`${note}\n`);
+    }
     const ctx = {
       inventory,
       hosts,
@@ -81,11 +102,12 @@ async function up(file: string, flags: UpFlags): Promise<number> {
     out.push(formatSummary(result));
     if (result.exitCode === 0 && !result.dryRun) out.push('', ...ctx.notes);
     out.push(`run log: ${log.file}`);
-    process.stdout.write(`${out.join('\n')}\n`);
+    process.stdout.write(redact(`${out.join('\n')}\n`));
     return result.exitCode;
   } finally {
     process.off('SIGINT', onSigint);
+    if (locks) await locks.release();
     if (remotes) await closeAll(remotes);
-    log.close();
+    log?.close();
   }
 }

@@ -26,7 +26,6 @@ const allowList: AllowEntry[] = [
   { field: 'timeout', templates: ['steps/addon/apply.sh.hbs'], reason: 'a Go duration set in addon.ts ("300s")' },
   { field: 'jsonpath', templates: ['steps/addon/probe.sh.hbs'], reason: 'constant JSONPath expressions of addon.ts (inside single quotes)' },
   { field: 'rpmPackage', templates: ['steps/containerd/probe.sh.hbs'], reason: 'the constant package name containerd.io' },
-  { field: 'config', templates: ['steps/init/apply.sh.hbs', 'steps/join/apply.sh.hbs'], reason: 'a constant path under /etc/kubernetes/kinstall (comment)' },
   { field: 'tokenId', reason: 'a bootstrap token id kinstall generated, [a-z0-9]{6} (splitBootstrapToken checks it)' },
   { field: 'expiration', templates: ['steps/join/bootstrap-token-secret.yaml.hbs'], reason: 'Date.toISOString() of a time kinstall computed' },
   { field: 'minor', templates: ['steps/kube-packages/kubernetes.list.hbs', 'steps/kube-packages/kubernetes.repo.hbs'], reason: 'kubernetesMinor(): <digits>.<digits>' },

@@ -1,6 +1,6 @@
 set -eu
 # init apply (first control plane). The kubeadm config (with this run's bootstrap token and
-# certificate key) was uploaded 0600 to /etc/kubernetes/kinstall/kubeadm-init.yaml; nothing secret is in this script.
+# certificate key) was uploaded 0600 to the config path below; nothing secret is in this script.
 # The API may still be starting (kubelet restarted, or a previous run was cut): wait for it.
 i=0
 until kubectl --kubeconfig /etc/kubernetes/admin.conf get --raw /readyz --request-timeout=10s >/dev/null 2>&1; do
