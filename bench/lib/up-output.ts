@@ -43,9 +43,11 @@ export function parseRunLogCommands(log: string): LoggedCommand[] {
 
 /**
  * Commands whose label says they only read: step probes, the preflight facts, waits and checks.
- * Everything else (apply, install, upload, restart, token creation) counts as a change.
+ * Everything else (apply, install, upload, restart, token creation) counts as a change. The run
+ * lock (`lock: acquire` / `lock: release`) is run bookkeeping: it writes the lock record on the
+ * first control plane on every run, and changes nothing about the cluster.
  */
-const readOnlyLabel = /(^|: )probe$|^preflight facts$|^download |: wait for |^join: is \S+ a node$/;
+const readOnlyLabel = /(^|: )probe$|^preflight facts$|^download |: wait for |^join: is \S+ a node$|^lock: (acquire|release)$/;
 
 export function writingCommands(commands: LoggedCommand[]): LoggedCommand[] {
   return commands.filter((c) => !readOnlyLabel.test(c.label));

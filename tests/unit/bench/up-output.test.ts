@@ -24,13 +24,15 @@ describe('run log commands', () => {
     '2026-11-22T06:00:04.000Z [node1] exec: join: is node2 a node: exit 0 in 30 ms, stdin 0 bytes',
     '2026-11-22T06:00:05.000Z [node1] exec: join: wait for node node2: exit 0 in 3000 ms, stdin 0 bytes',
     '2026-11-22T06:00:06.000Z [node3] exec: preflight facts: exit 0 in 300 ms, stdin 0 bytes',
+    '2026-11-22T06:00:07.000Z [node1] exec: lock: acquire (sudo): exit 0 in 20 ms, stdin 200 bytes',
+    '2026-11-22T06:00:08.000Z [node1] exec: lock: release (sudo): exit 0 in 20 ms, stdin 0 bytes',
   ].join('\n');
   it('finds each exec entry with host, label, exit code and duration, not script lines', () => {
     const cmds = parseRunLogCommands(log);
-    expect(cmds).toHaveLength(6);
+    expect(cmds).toHaveLength(8);
     expect(cmds[0]).toEqual({ host: 'node1', label: 'containerd: probe', code: 0, durationMs: 120 });
   });
-  it('counts everything but probes, facts, checks and waits as writing', () => {
+  it('counts everything but probes, facts, checks, waits and the run lock as writing', () => {
     expect(writingCommands(parseRunLogCommands(log)).map((c) => c.label)).toEqual(['containerd: install', 'upload /etc/modules-load.d/k8s.conf']);
   });
 });
