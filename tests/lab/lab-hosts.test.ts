@@ -85,7 +85,8 @@ describe('lab hosts', () => {
     expect(inv.hosts[0]?.roles).toEqual(['control-plane']);
     expect(inv.kubernetes.imageRepository).toBe(l.imageRepository);
     expect(inv.kubernetes.packageRepository).toBe(l.packageRepository);
-    expect(inv.containerd.registryMirrors['docker.io']).toEqual([`http://${l.registry}`]);
+    const registry = l.direct ? l.registry : l.fronts.registry.host;
+    expect(inv.containerd.registryMirrors['docker.io']).toEqual([`http://${registry}`]);
     expect(inv.ssh?.knownHostsFile).toBe(l.knownHostsFile);
     expect(inv.ssh?.hostKeyPolicy).toBe('strict');
   });

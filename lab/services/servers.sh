@@ -1,5 +1,5 @@
 # Lab servers on $LAB_GW_IP (sourced by up.sh / down.sh): apt-cacher-ng, the lab apt repository
-# over HTTP, and Debian's docker-registry. Each runs in the foreground under setsid with a pid
+# over HTTP, Debian's docker-registry, and the redirecting fronts (fronts.py) before the last two. Each runs in the foreground under setsid with a pid
 # file in $LAB_RUN, so down.sh stops exactly what the lab started (never the machine's own services).
 
 start_server() { # name, then the command
@@ -43,10 +43,19 @@ YML
   start_server registry docker-registry serve "$LAB_RUN/registry.yml"
 }
 
-wait_for_port() { # port, what
-  local t=0
-  until (exec 3<>"/dev/tcp/$LAB_GW_IP/$1") 2>/dev/null; do
-    t=$((t + 1)); [ $t -lt 100 ] || die "$2 does not listen on $LAB_GW_IP:$1 (see $LAB_RUN)"
+# The fronts, shaped like the world's (see fronts.py): the package front answers 302 from the
+# pkgs.k8s.io path (/core:/stable:/v1.28/deb/...) to the repository on another host:port and path
+# (the "CDN"); the registry front answers 307 to every /v2/ request, to the registry itself.
+start_fronts() {
+  start_server fronts python3 "$LAB_SRC/services/fronts.py" --log "$LAB_RUN/fronts.access.log" \
+    --front "$LAB_FRONT_PKGS_IP:80" 302 /core:/stable:/ "http://$LAB_GW_IP:$LAB_REPO_PORT/core/stable/" \
+    --front "$LAB_FRONT_REGISTRY_IP:80" 307 /v2/ "http://$LAB_REGISTRY/v2/"
+}
+
+wait_for_port() { # port, what[, address]
+  local t=0 addr=${3:-$LAB_GW_IP}
+  until (exec 3<>"/dev/tcp/$addr/$1") 2>/dev/null; do
+    t=$((t + 1)); [ $t -lt 100 ] || die "$2 does not listen on $addr:$1 (see $LAB_RUN)"
     sleep 0.1
   done
 }
@@ -55,9 +64,12 @@ start_servers() {
   start_apt_proxy
   start_apt_repo
   start_registry
+  start_fronts
   wait_for_port "$LAB_PROXY_PORT" apt-cacher-ng
   wait_for_port "$LAB_REPO_PORT" 'apt repository server'
   wait_for_port "$LAB_REGISTRY_PORT" docker-registry
+  wait_for_port 80 'package front' "$LAB_FRONT_PKGS_IP"
+  wait_for_port 80 'registry front' "$LAB_FRONT_REGISTRY_IP"
 }
 
 # Stop a pid-file server: SIGTERM, a deadline, then SIGKILL.
@@ -78,4 +90,5 @@ stop_servers() {
   stop_pidfile "$LAB_RUN/apt-cacher-ng.pid"
   stop_pidfile "$LAB_RUN/apt-repo.pid"
   stop_pidfile "$LAB_RUN/registry.pid"
+  stop_pidfile "$LAB_RUN/fronts.pid"
 }
