@@ -5,6 +5,8 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
+# Values go into YAML double-quoted: the pkgs.k8s.io path ends in ':' ("core:/stable:"), which a
+# plain YAML scalar would read as a mapping. (The lab's values hold no '"' or '\\'.)
 K8S_VERSION=1.28.15
 # The default shape pins Debian 12's containerd (the version the lab's 1.28 pairs with). Other
 # shapes leave it unset, so each host gets what its release offers (Debian 11: 1.4, 13: 1.7.24)
@@ -42,15 +44,15 @@ YML
   cat <<YML
 kubernetes:
   version: $K8S_VERSION
-  imageRepository: $images
-  packageRepository: $pkgs
+  imageRepository: "$images"
+  packageRepository: "$pkgs"
 containerd:
 YML
   [ -z "$CONTAINERD_VERSION" ] || echo "  version: $CONTAINERD_VERSION"
   cat <<YML
   registryMirrors:
-    docker.io: [http://$registry]
-    $registry: [http://$registry]
+    docker.io: ["http://$registry"]
+    "$registry": ["http://$registry"]
 network: {plugin: flannel}
 addons:
   dashboard: {enabled: true}
