@@ -10,7 +10,8 @@ bad=0
 # (No `| grep -q` under pipefail: grep quitting early can kill ip with SIGPIPE and fail the check.)
 [[ $(ip -o -4 addr show dev "$LAB_VETH" 2>/dev/null) == *"inet $LAB_GW_IP/"* ]] || die "the lab is down: $LAB_GW_IP is not on $LAB_VETH"
 for addr_port in "$LAB_GW_IP:$LAB_PROXY_PORT" "$LAB_GW_IP:$LAB_REPO_PORT" "$LAB_GW_IP:$LAB_REGISTRY_PORT" \
-  "$LAB_FRONT_PKGS_IP:80" "$LAB_FRONT_REGISTRY_IP:80"; do
+  "$LAB_FRONT_PKGS_IP:80" "$LAB_FRONT_REGISTRY_IP:80" "$LAB_FRONT_PKGS_IP:443" "$LAB_CDN_PKGS_IP:443" \
+  "$LAB_FRONT_REGISTRY_IP:443" "$LAB_CDN_REGISTRY_IP:443" "$LAB_FRONT_DOCKERHUB_IP:443" "$LAB_DNS_IP:53"; do
   (exec 3<>"/dev/tcp/${addr_port%:*}/${addr_port#*:}") 2>/dev/null || { log "nothing listens on $addr_port"; bad=1; }
 done
 # The fronts must redirect, not just listen (an HTTP/1.0 request line and the status line back).

@@ -10,7 +10,9 @@ network_up() {
   ip -n "$LAB_NETNS" route replace default via "$LAB_GW_IP"
   # The fronts' own addresses: local to the machine, reached by the hosts through that route.
   local a
-  for a in "$LAB_FRONT_PKGS_IP" "$LAB_FRONT_REGISTRY_IP"; do ip addr replace "$a/32" dev "$LAB_VETH"; done
+  for a in "$LAB_FRONT_PKGS_IP" "$LAB_FRONT_REGISTRY_IP" "$LAB_DNS_IP" "$LAB_CDN_PKGS_IP" "$LAB_CDN_REGISTRY_IP" "$LAB_FRONT_DOCKERHUB_IP"; do
+    ip addr replace "$a/32" dev "$LAB_VETH"
+  done
 }
 
 # A writable cgroup v1 subtree per host (the machine is cgroup v1/hybrid; see klab-preinit).
@@ -47,6 +49,12 @@ CONF
     chroot "$root" chown -R "$u:$u" "$home/.ssh"
   done
   printf 'ops:%s\n' "$(cat "$LAB_DIR/ops-password")" | chroot "$root" chpasswd
+  # Names through the lab DNS only (it has no upstream: nothing resolves outside the lab), and
+  # the lab CA trusted like a site CA: a file in /usr/local/share/ca-certificates, and in the
+  # bundle apt, curl and Go (containerd) read, as update-ca-certificates would put it.
+  echo "nameserver $LAB_DNS_IP" >"$root/etc/resolv.conf"
+  install -D -m 644 "$LAB_CA/ca.crt" "$root/usr/local/share/ca-certificates/klab-ca.crt"
+  if [ -f "$root/etc/ssl/certs/ca-certificates.crt" ]; then cat "$LAB_CA/ca.crt" >>"$root/etc/ssl/certs/ca-certificates.crt"; fi
 }
 
 host_running() { [ -f "$(host_dir "$1")/nspawn.pid" ] && pidfile_alive "$(host_dir "$1")/nspawn.pid"; }
@@ -76,7 +84,7 @@ start_host() {
   # /var/lib/containerd is a plain directory, not overlayfs, or containerd's snapshotter fails.
   # shellcheck disable=SC2046
   setsid nsenter --net="/run/netns/$LAB_NETNS" systemd-nspawn -q --kill-signal=SIGRTMIN+3 \
-    --register=no --keep-unit -D "$d/root" -M "node$i" --uuid="$(host_uuid "$i")" \
+    --register=no --keep-unit --resolv-conf=off -D "$d/root" -M "node$i" --uuid="$(host_uuid "$i")" \
     --network-bridge=br0 --bind="$d/containerd:/var/lib/containerd" $(host_cgroup_binds "$i") \
     --capability=all --system-call-filter='@mount @privileged @keyring bpf' \
     --console=read-only /usr/local/sbin/klab-preinit >"$d/console.log" 2>&1 </dev/null &

@@ -25,8 +25,19 @@ LAB_REGISTRY_PORT=5000
 LAB_REGISTRY=$LAB_GW_IP:$LAB_REGISTRY_PORT
 # Redirecting fronts (lab/services/fronts.py), each on its own machine address so a redirect goes
 # to a different host:port, as pkgs.k8s.io (302 to its CDN) and registry.k8s.io (307) do.
-LAB_FRONT_PKGS_IP=10.77.254.10
-LAB_FRONT_REGISTRY_IP=10.77.254.20
+LAB_FRONT_PKGS_IP=10.77.254.10      # :80 by address; :443 as pkgs.k8s.io
+LAB_FRONT_REGISTRY_IP=10.77.254.20  # :80 by address; :443 as registry.k8s.io
+# The real names: a lab DNS (dnsmasq, no upstream) answers them with lab addresses only, and the
+# fronts serve HTTPS with a certificate from the lab CA (LAB_DIR/ca) that every host trusts.
+LAB_DNS_IP=10.77.254.53
+LAB_CDN_PKGS_IP=10.77.254.11        # :443 the packages "CDN" (files of LAB_DIR/repo)
+LAB_CDN_REGISTRY_IP=10.77.254.21    # :443 the registry "CDN" (docker-registry over TLS, same storage)
+LAB_FRONT_DOCKERHUB_IP=10.77.254.22 # :443 as registry-1.docker.io (docker.io's registry host)
+LAB_CDN_PKGS_NAME=pkgs-cdn.klab.internal
+LAB_CDN_REGISTRY_NAME=registry-cdn.klab.internal
+# name=address pairs the lab DNS answers (and the server certificate's names).
+LAB_NAMES="pkgs.k8s.io=$LAB_FRONT_PKGS_IP registry.k8s.io=$LAB_FRONT_REGISTRY_IP registry-1.docker.io=$LAB_FRONT_DOCKERHUB_IP $LAB_CDN_PKGS_NAME=$LAB_CDN_PKGS_IP $LAB_CDN_REGISTRY_NAME=$LAB_CDN_REGISTRY_IP"
+LAB_CA=$LAB_DIR/ca            # lab CA and the fronts' certificate; kept between runs
 
 LAB_KEY=$LAB_DIR/id_ed25519
 LAB_KNOWN_HOSTS=$LAB_DIR/known_hosts

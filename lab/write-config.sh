@@ -18,8 +18,13 @@ direct_pkgs=http://$LAB_GW_IP:$LAB_REPO_PORT/core/stable
 direct_images=$LAB_REGISTRY/google_containers
 front_pkgs=http://$LAB_FRONT_PKGS_IP/core:/stable:
 front_registry=$LAB_FRONT_REGISTRY_IP
+real_names=false
 if [ "${LAB_DIRECT:-}" = 1 ]; then
   pkgs=$direct_pkgs images=$direct_images registry=$LAB_REGISTRY direct=true
+elif [ "${LAB_REAL_NAMES:-}" = 1 ]; then
+  # The README's default inventory: no repositories, no mirrors; the lab DNS and CA make
+  # pkgs.k8s.io, registry.k8s.io and docker.io the lab's fronts.
+  pkgs=https://pkgs.k8s.io/core:/stable: images=registry.k8s.io registry= direct=false real_names=true
 else
   pkgs=$front_pkgs images=$front_registry/google_containers registry=$front_registry direct=false
 fi
@@ -44,15 +49,16 @@ YML
   cat <<YML
 kubernetes:
   version: $K8S_VERSION
-  imageRepository: "$images"
-  packageRepository: "$pkgs"
-containerd:
 YML
+  $real_names || printf '  imageRepository: "%s"\n  packageRepository: "%s"\n' "$images" "$pkgs"
+  echo 'containerd:'
   [ -z "$CONTAINERD_VERSION" ] || echo "  version: $CONTAINERD_VERSION"
-  cat <<YML
+  $real_names || cat <<YML
   registryMirrors:
     docker.io: ["http://$registry"]
     "$registry": ["http://$registry"]
+YML
+  cat <<YML
 network: {plugin: flannel}
 addons:
   dashboard: {enabled: true}
@@ -78,6 +84,7 @@ n=$(wc -l <"$LAB_PLAN")
   "gateway": "$LAB_GW_IP",
   "aptProxy": "http://$LAB_GW_IP:$LAB_PROXY_PORT",
   "direct": $direct,
+  "realNames": $real_names,
   "packageRepository": "$pkgs",
   "imageRepository": "$images",
   "directPackageRepository": "$direct_pkgs",
@@ -87,7 +94,10 @@ n=$(wc -l <"$LAB_PLAN")
   "fronts": {
     "packages": {"url": "$front_pkgs", "status": 302, "target": "$direct_pkgs"},
     "registry": {"host": "$front_registry", "status": 307, "target": "$LAB_REGISTRY"},
-    "log": "$LAB_RUN/fronts.access.log"
+    "log": "$LAB_RUN/fronts.access.log",
+    "dns": "$LAB_DNS_IP",
+    "caCert": "$LAB_CA/ca.crt",
+    "names": {$(for p in $LAB_NAMES; do printf '"%s": "%s", ' "${p%%=*}" "${p#*=}"; done | sed 's/, $//')}
   },
   "netns": "$LAB_NETNS"
 }

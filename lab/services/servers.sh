@@ -43,13 +43,73 @@ YML
   start_server registry docker-registry serve "$LAB_RUN/registry.yml"
 }
 
-# The fronts, shaped like the world's (see fronts.py): the package front answers 302 from the
-# pkgs.k8s.io path (/core:/stable:/v1.28/deb/...) to the repository on another host:port and path
-# (the "CDN"); the registry front answers 307 to every /v2/ request, to the registry itself.
+# The lab CA (kept between runs: hosts trust it) and the fronts' certificate for every name of
+# LAB_NAMES, re-issued when that list changes.
+lab_ca_up() {
+  local names sans
+  mkdir -p "$LAB_CA"
+  if [ ! -s "$LAB_CA/ca.crt" ]; then
+    (umask 077; openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 \
+      -subj "/CN=kinstall lab CA" -keyout "$LAB_CA/ca.key" -out "$LAB_CA/ca.crt" 2>/dev/null) || die "cannot create the lab CA in $LAB_CA"
+  fi
+  names=$(for p in $LAB_NAMES; do echo "${p%%=*}"; done)
+  if [ "$(cat "$LAB_CA/names" 2>/dev/null)" != "$names" ] || [ ! -s "$LAB_CA/server.crt" ]; then
+    sans=$(echo "$names" | sed 's/^/DNS:/' | paste -sd,)
+    (umask 077; openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=kinstall lab fronts" \
+      -keyout "$LAB_CA/server.key" -out "$LAB_CA/server.csr" 2>/dev/null
+    openssl x509 -req -in "$LAB_CA/server.csr" -CA "$LAB_CA/ca.crt" -CAkey "$LAB_CA/ca.key" -CAcreateserial \
+      -days 825 -extfile <(printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth\n' "$sans") -out "$LAB_CA/server.crt" 2>/dev/null) \
+      || die "cannot issue the fronts' certificate in $LAB_CA"
+    echo "$names" >"$LAB_CA/names"
+  fi
+}
+
+# The fronts, shaped like the world's (see fronts.py). By address (plain HTTP): the package front
+# answers 302 from the pkgs.k8s.io path (/core:/stable:/v1.28/deb/...) to the repository on another
+# host:port and path, the registry front 307 on every /v2/ request to the registry. By the real
+# names (HTTPS, lab CA): pkgs.k8s.io -> 302 -> the packages CDN (files of LAB_DIR/repo under another
+# path); registry.k8s.io -> 307 -> the registry CDN, where kubeadm's images live under
+# google_containers/; registry-1.docker.io (docker.io) -> 307 -> the registry CDN as is.
 start_fronts() {
-  start_server fronts python3 "$LAB_SRC/services/fronts.py" --log "$LAB_RUN/fronts.access.log" \
+  local cdn=https://$LAB_CDN_REGISTRY_NAME
+  start_server fronts /usr/bin/python3 "$LAB_SRC/services/fronts.py" --log "$LAB_RUN/fronts.access.log" \
+    --cert "$LAB_CA/server.crt" --key "$LAB_CA/server.key" \
     --front "$LAB_FRONT_PKGS_IP:80" 302 /core:/stable:/ "http://$LAB_GW_IP:$LAB_REPO_PORT/core/stable/" \
-    --front "$LAB_FRONT_REGISTRY_IP:80" 307 /v2/ "http://$LAB_REGISTRY/v2/"
+    --front "$LAB_FRONT_REGISTRY_IP:80" 307 /v2/ "http://$LAB_REGISTRY/v2/" \
+    --front "$LAB_FRONT_PKGS_IP:443" 302 /core:/stable:/ "https://$LAB_CDN_PKGS_NAME/repositories/core:/stable:/" \
+    --serve "$LAB_CDN_PKGS_IP:443" /repositories/core:/stable:/ "$LAB_DIR/repo/core/stable/" \
+    --front "$LAB_FRONT_REGISTRY_IP:443" 307 '/v2/$' "$cdn/v2/" \
+    --front "$LAB_FRONT_REGISTRY_IP:443" 307 /v2/ "$cdn/v2/google_containers/" \
+    --front "$LAB_FRONT_DOCKERHUB_IP:443" 307 /v2/ "$cdn/v2/" \
+    --tls "$LAB_FRONT_PKGS_IP:443" --tls "$LAB_CDN_PKGS_IP:443" --tls "$LAB_FRONT_REGISTRY_IP:443" --tls "$LAB_FRONT_DOCKERHUB_IP:443"
+}
+
+# The registry CDN: a second docker-registry on the same storage, over TLS (the lab CA).
+start_registry_cdn() {
+  cat >"$LAB_RUN/registry-cdn.yml" <<YML
+version: 0.1
+log:
+  level: warn
+storage:
+  filesystem:
+    rootdirectory: $LAB_DIR/registry
+http:
+  addr: $LAB_CDN_REGISTRY_IP:443
+  tls:
+    certificate: $LAB_CA/server.crt
+    key: $LAB_CA/server.key
+YML
+  start_server registry-cdn docker-registry serve "$LAB_RUN/registry-cdn.yml"
+}
+
+# The lab DNS: the real names above and nothing else (no upstream, no /etc/hosts), so a host's
+# lookup of any other name fails instead of leaving the lab.
+start_dns() {
+  local p args=()
+  for p in $LAB_NAMES; do args+=("--address=/${p%%=*}/${p#*=}"); done
+  start_server dns dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts --no-poll \
+    --bind-interfaces --listen-address="$LAB_DNS_IP" --port=53 --user=root --log-facility=- \
+    --pid-file="$LAB_RUN/dnsmasq.daemon.pid" "${args[@]}"
 }
 
 wait_for_port() { # port, what[, address]
@@ -64,12 +124,17 @@ start_servers() {
   start_apt_proxy
   start_apt_repo
   start_registry
+  lab_ca_up
   start_fronts
+  start_registry_cdn
+  start_dns
   wait_for_port "$LAB_PROXY_PORT" apt-cacher-ng
   wait_for_port "$LAB_REPO_PORT" 'apt repository server'
   wait_for_port "$LAB_REGISTRY_PORT" docker-registry
   wait_for_port 80 'package front' "$LAB_FRONT_PKGS_IP"
   wait_for_port 80 'registry front' "$LAB_FRONT_REGISTRY_IP"
+  wait_for_port 443 'registry CDN' "$LAB_CDN_REGISTRY_IP"
+  wait_for_port 53 'lab DNS' "$LAB_DNS_IP"
 }
 
 # Stop a pid-file server: SIGTERM, a deadline, then SIGKILL.
@@ -91,4 +156,6 @@ stop_servers() {
   stop_pidfile "$LAB_RUN/apt-repo.pid"
   stop_pidfile "$LAB_RUN/registry.pid"
   stop_pidfile "$LAB_RUN/fronts.pid"
+  stop_pidfile "$LAB_RUN/registry-cdn.pid"
+  stop_pidfile "$LAB_RUN/dns.pid"
 }

@@ -57,6 +57,17 @@ describe('registry mirror', () => {
     expect(rootSh(l, host, `ctr -n k8s.io run --rm ${ref} lab-front-check /bin/echo pulled-and-ran`)).toBe('pulled-and-ran');
   });
 
+  it('serves images to containerd under the real names (lab DNS + CA): registry.k8s.io and docker.io, no hosts.toml', () => {
+    const before = frontLogSize(l);
+    for (const ref of ['registry.k8s.io/kube-proxy:v1.28.15', 'registry.k8s.io/coredns/coredns:v1.10.1', 'docker.io/flannel/flannel:v0.25.6']) {
+      rootSh(l, host, `ctr -n k8s.io images pull ${ref} >/dev/null`);
+      expect(rootSh(l, host, 'ctr -n k8s.io images ls -q')).toContain(ref);
+    }
+    const asked = frontLogSince(l, before).filter((line) => line.includes(` ${host.address} `) && line.includes(' 307 '));
+    expect(asked.some((line) => line.startsWith(`${l.fronts.names['registry.k8s.io']}:443 `)), asked.join('\n')).toBe(true);
+    expect(asked.some((line) => line.startsWith(`${l.fronts.names['registry-1.docker.io']}:443 `)), asked.join('\n')).toBe(true);
+  });
+
   it('holds every image lab/images.ts lists', () => {
     const images = run('node', ['--import', 'tsx', path.join(repoRoot, 'lab', 'images.ts')]).stdout.trim().split('\n');
     expect(images).toContain('google_containers/kube-apiserver:v1.28.15');

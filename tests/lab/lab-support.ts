@@ -46,7 +46,15 @@ export interface LabDescription {
     registry: { host: string; status: 307; target: string };
     /** One line per request: "FRONT CLIENT METHOD PATH STATUS LOCATION". */
     log: string;
+    /** The lab DNS's address; the hosts' only resolver. */
+    dns: string;
+    /** The lab CA the hosts trust. */
+    caCert: string;
+    /** Real names (pkgs.k8s.io, registry.k8s.io, registry-1.docker.io, the CDNs) → lab address. */
+    names: Record<string, string>;
   };
+  /** The inventory is the README's default one (no repositories, no mirrors): LAB_REAL_NAMES=1. */
+  realNames: boolean;
 }
 
 export interface Result {
