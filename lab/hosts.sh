@@ -53,6 +53,9 @@ CONF
   # the lab CA trusted like a site CA: a file in /usr/local/share/ca-certificates, and in the
   # bundle apt, curl and Go (containerd) read, as update-ca-certificates would put it.
   echo "nameserver $LAB_DNS_IP" >"$root/etc/resolv.conf"
+  # apt would send https through the http proxy too (CONNECT): the real names are lab addresses,
+  # reached directly, and the proxy must never be asked to reach the public ones.
+  echo 'Acquire::https::Proxy "DIRECT";' >"$root/etc/apt/apt.conf.d/02klab-https-direct"
   install -D -m 644 "$LAB_CA/ca.crt" "$root/usr/local/share/ca-certificates/klab-ca.crt"
   if [ -f "$root/etc/ssl/certs/ca-certificates.crt" ]; then cat "$LAB_CA/ca.crt" >>"$root/etc/ssl/certs/ca-certificates.crt"; fi
 }

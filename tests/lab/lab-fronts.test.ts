@@ -79,12 +79,19 @@ describe('lab fronts under their real names (inside the hosts)', () => {
     expect(rootSh(l, h, `curl -fsSL -o /dev/null -w '%{http_code} %{url_effective}' ${url}`)).toBe(
       '200 https://pkgs-cdn.klab.internal/repositories/core:/stable:/v1.28/deb/Release.key',
     );
+    const before = frontLogSize(l);
     try {
       rootSh(l, h, `set -e; install -d -m 755 /etc/apt/keyrings
 curl -fsSL ${url} | gpg --batch --yes --dearmor -o /etc/apt/keyrings/klab-names.gpg
 echo 'deb [signed-by=/etc/apt/keyrings/klab-names.gpg] https://pkgs.k8s.io/core:/stable:/v1.28/deb/ /' > /etc/apt/sources.list.d/klab-names.list
 apt-get update -qq`);
       expect(rootSh(l, h, 'apt-cache policy kubeadm')).toContain('https://pkgs.k8s.io/core:/stable:/v1.28/deb');
+      // apt itself (not through the apt proxy) asked the front and followed it to the CDN.
+      const asked = frontLogSince(l, before).filter((line) => line.includes(` ${h.address} `));
+      const front = l.fronts.names['pkgs.k8s.io'];
+      const cdn = l.fronts.names['pkgs-cdn.klab.internal'];
+      expect(asked.some((line) => line.startsWith(`${front}:443 `) && / GET \/core:\/stable:\/v1\.28\/deb\/InRelease 302 /.test(line)), asked.join('\n')).toBe(true);
+      expect(asked.some((line) => line.startsWith(`${cdn}:443 `) && / GET \/repositories\/core:\/stable:\/v1\.28\/deb\/InRelease 200 /.test(line)), asked.join('\n')).toBe(true);
     } finally {
       rootSh(l, h, 'rm -f /etc/apt/sources.list.d/klab-names.list /etc/apt/keyrings/klab-names.gpg; apt-get update -qq');
     }
