@@ -125,7 +125,14 @@ running_hosts() {
   for d in "$LAB_DIR"/hosts/node*; do [ -d "$d" ] && echo "${d##*/node}"; done | sort -n
 }
 
-pid_alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
+# A zombie counts as gone: lab servers outlive the up.sh that started them, and their reaper
+# (whatever adopted them) may take seconds to collect them, which down.sh would wait for.
+pid_alive() {
+  [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null || return 1
+  local stat; stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  stat=${stat##*) } # the fields after "(comm) ", the first being the state
+  [ "${stat:0:1}" != Z ]
+}
 pidfile_alive() { [ -f "$1" ] && pid_alive "$(cat "$1")"; }
 
 # The host's PID 1 (systemd) as seen from the machine: the nspawn child that runs in a new pid ns.
