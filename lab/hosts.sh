@@ -49,13 +49,13 @@ CONF
     chroot "$root" chown -R "$u:$u" "$home/.ssh"
   done
   printf 'ops:%s\n' "$(cat "$LAB_DIR/ops-password")" | chroot "$root" chpasswd
+  # apt would send https through the http proxy too (CONNECT): the real names are lab addresses,
+  # reached directly, and the proxy must never be asked to reach the public ones.
+  echo 'Acquire::https::Proxy "DIRECT";' >"$root/etc/apt/apt.conf.d/02klab-https-direct"
   # Names through the lab DNS only (it has no upstream: nothing resolves outside the lab), and
   # the lab CA trusted like a site CA: a file in /usr/local/share/ca-certificates, and in the
   # bundle apt, curl and Go (containerd) read, as update-ca-certificates would put it.
   echo "nameserver $LAB_DNS_IP" >"$root/etc/resolv.conf"
-  # apt would send https through the http proxy too (CONNECT): the real names are lab addresses,
-  # reached directly, and the proxy must never be asked to reach the public ones.
-  echo 'Acquire::https::Proxy "DIRECT";' >"$root/etc/apt/apt.conf.d/02klab-https-direct"
   install -D -m 644 "$LAB_CA/ca.crt" "$root/usr/local/share/ca-certificates/klab-ca.crt"
   if [ -f "$root/etc/ssl/certs/ca-certificates.crt" ]; then cat "$LAB_CA/ca.crt" >>"$root/etc/ssl/certs/ca-certificates.crt"; fi
 }
@@ -70,17 +70,19 @@ remove_host() {
 }
 
 start_host() {
-  local i=$1 d suite profile
+  local i=$1 d suite profile shape
   d=$(host_dir "$i")
   suite=$(plan_field "$i" 2) profile=$(plan_field "$i" 3)
-  # A running host of another release or profile than the plan asks for is replaced.
-  if host_running "$i" && [ "$(cat "$d/shape" 2>/dev/null)" != "$suite $profile" ]; then remove_host "$i"; fi
+  shape="$suite $profile $(cat "$(base_dir "$suite" "$profile")/.klab-recipe")"
+  # A running host of another release or profile than the plan asks for, or on a base that has
+  # been rebuilt since it booted, is replaced.
+  if host_running "$i" && [ "$(cat "$d/shape" 2>/dev/null)" != "$shape" ]; then remove_host "$i"; fi
   host_running "$i" && return 0
   # Anything left from a crashed run is discarded: a host always boots from the clean base.
   mountpoint -q "$d/root" && umount "$d/root"
   rm -rf "$d"
   mkdir -p "$d/upper" "$d/work" "$d/root" "$d/containerd"
-  echo "$suite $profile" >"$d/shape"
+  echo "$shape" >"$d/shape"
   mount -t overlay klab-node$i -o "lowerdir=$(base_dir "$suite" "$profile"),upperdir=$d/upper,workdir=$d/work" "$d/root"
   prepare_host_root "$i" "$d/root"
   # nsenter, not "ip netns exec": the latter remounts /sys and nspawn then cannot detect cgroups.
