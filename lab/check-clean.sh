@@ -17,5 +17,6 @@ while read -r n; do leftover netns "$n"; done < <(ip netns list | awk '$1 ~ /^kl
 while read -r l; do leftover link "$l"; done < <(ip -br link | awk '$1 ~ /^klab/ {print $1}')
 while read -r r; do leftover route "$r"; done < <(ip route | grep '^10\.77\.')
 while read -r a; do leftover address "$a"; done < <(ip -br addr | grep ' 10\.77\.')
-while read -r s; do leftover listener "$s"; done < <(ss -ltnH | awk '$4 ~ /^10\.77\./ {print $4}')
+# TCP and UDP (the lab DNS).
+while read -r s; do leftover listener "$s"; done < <( (ss -ltnH; ss -lunH) | awk '$4 ~ /^10\.77\./ {print $4}')
 exit $left

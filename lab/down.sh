@@ -5,7 +5,7 @@
 # the built apt repository.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
-. "$LAB_SRC/servers.sh"
+. "$LAB_SRC/services/servers.sh"
 . "$LAB_SRC/hosts.sh"
 
 [ "$(id -u)" = 0 ] || die "the lab needs root"
@@ -32,7 +32,7 @@ ip route del "$LAB_HOST_NET" 2>/dev/null
 ip link del "$LAB_VETH" 2>/dev/null
 ip netns del "$LAB_NETNS" 2>/dev/null
 
-rm -rf "$LAB_DIR/hosts" "$LAB_FAULTS" "$LAB_RUN" "$LAB_DIR/inventory.yaml" "$LAB_DIR/lab.json" \
+rm -rf "$LAB_DIR/hosts" "$LAB_FAULTS" "$LAB_RUN" "$LAB_DIR/inventory.yaml" "$LAB_DIR/lab.json" "$LAB_PLAN" \
   "$LAB_KNOWN_HOSTS" "$LAB_DIR/ops-password"
 
 "$LAB_SRC/check-clean.sh" && log "lab down: nothing left"

@@ -1,5 +1,6 @@
 # Lab hosts node1..N (sourced): systemd-nspawn containers with systemd as PID 1, on bridge br0
-# inside netns $LAB_NETNS, each on its own overlayfs root over $LAB_DIR/base.
+# inside netns $LAB_NETNS, each on its own overlayfs root over the base of its (suite, profile)
+# in $LAB_DIR/bases (lab/hosts/build-base.sh), as $LAB_PLAN says.
 
 CGROUP_V1_CONTROLLERS="cpu cpuacct cpuset memory devices freezer blkio pids"
 
@@ -7,6 +8,11 @@ network_up() {
   bridged_netns_up "$LAB_NETNS" "$LAB_BRIDGE_IP/24" "$LAB_VETH" "$LAB_GW_IP" "$LAB_UPLINK_IP" "$LAB_HOST_NET"
   # The lab's hosts reach the machine's servers (and the apt proxy's upstream) through the uplink.
   ip -n "$LAB_NETNS" route replace default via "$LAB_GW_IP"
+  # The fronts' own addresses: local to the machine, reached by the hosts through that route.
+  local a
+  for a in "$LAB_FRONT_PKGS_IP" "$LAB_FRONT_REGISTRY_IP" "$LAB_DNS_IP" "$LAB_CDN_PKGS_IP" "$LAB_CDN_REGISTRY_IP" "$LAB_FRONT_DOCKERHUB_IP"; do
+    ip addr replace "$a/32" dev "$LAB_VETH"
+  done
 }
 
 # A writable cgroup v1 subtree per host (the machine is cgroup v1/hybrid; see klab-preinit).
@@ -31,7 +37,7 @@ IP=$(host_ip "$i")
 MAC=$(host_mac "$i")
 GW=$LAB_BRIDGE_IP
 PROXY=http://$LAB_GW_IP:$LAB_PROXY_PORT
-REPO_HOST=$LAB_GW_IP
+DIRECT_HOSTS="$LAB_GW_IP $LAB_FRONT_PKGS_IP $LAB_FRONT_REGISTRY_IP"
 CONF
   echo "$name" >"$root/etc/hostname"
   host_machine_id "$i" >"$root/etc/machine-id"
@@ -43,25 +49,47 @@ CONF
     chroot "$root" chown -R "$u:$u" "$home/.ssh"
   done
   printf 'ops:%s\n' "$(cat "$LAB_DIR/ops-password")" | chroot "$root" chpasswd
+  # apt would send https through the http proxy too (CONNECT): the real names are lab addresses,
+  # reached directly, and the proxy must never be asked to reach the public ones.
+  echo 'Acquire::https::Proxy "DIRECT";' >"$root/etc/apt/apt.conf.d/02klab-https-direct"
+  # Names through the lab DNS only (it has no upstream: nothing resolves outside the lab), and
+  # the lab CA trusted like a site CA: a file in /usr/local/share/ca-certificates, and in the
+  # bundle apt, curl and Go (containerd) read, as update-ca-certificates would put it.
+  echo "nameserver $LAB_DNS_IP" >"$root/etc/resolv.conf"
+  install -D -m 644 "$LAB_CA/ca.crt" "$root/usr/local/share/ca-certificates/klab-ca.crt"
+  if [ -f "$root/etc/ssl/certs/ca-certificates.crt" ]; then cat "$LAB_CA/ca.crt" >>"$root/etc/ssl/certs/ca-certificates.crt"; fi
 }
 
 host_running() { [ -f "$(host_dir "$1")/nspawn.pid" ] && pidfile_alive "$(host_dir "$1")/nspawn.pid"; }
 
+# Stop host N and discard its state (overlay upper dir, containerd dir).
+remove_host() {
+  stop_host "$1"
+  mountpoint -q "$(host_dir "$1")/root" && umount "$(host_dir "$1")/root"
+  rm -rf "$(host_dir "$1")"
+}
+
 start_host() {
-  local i=$1 d
+  local i=$1 d suite profile shape
   d=$(host_dir "$i")
+  suite=$(plan_field "$i" 2) profile=$(plan_field "$i" 3)
+  shape="$suite $profile $(cat "$(base_dir "$suite" "$profile")/.klab-recipe")"
+  # A running host of another release or profile than the plan asks for, or on a base that has
+  # been rebuilt since it booted, is replaced.
+  if host_running "$i" && [ "$(cat "$d/shape" 2>/dev/null)" != "$shape" ]; then remove_host "$i"; fi
   host_running "$i" && return 0
   # Anything left from a crashed run is discarded: a host always boots from the clean base.
   mountpoint -q "$d/root" && umount "$d/root"
   rm -rf "$d"
   mkdir -p "$d/upper" "$d/work" "$d/root" "$d/containerd"
-  mount -t overlay klab-node$i -o "lowerdir=$LAB_DIR/base,upperdir=$d/upper,workdir=$d/work" "$d/root"
+  echo "$shape" >"$d/shape"
+  mount -t overlay klab-node$i -o "lowerdir=$(base_dir "$suite" "$profile"),upperdir=$d/upper,workdir=$d/work" "$d/root"
   prepare_host_root "$i" "$d/root"
   # nsenter, not "ip netns exec": the latter remounts /sys and nspawn then cannot detect cgroups.
   # /var/lib/containerd is a plain directory, not overlayfs, or containerd's snapshotter fails.
   # shellcheck disable=SC2046
   setsid nsenter --net="/run/netns/$LAB_NETNS" systemd-nspawn -q --kill-signal=SIGRTMIN+3 \
-    --register=no --keep-unit -D "$d/root" -M "node$i" --uuid="$(host_uuid "$i")" \
+    --register=no --keep-unit --resolv-conf=off -D "$d/root" -M "node$i" --uuid="$(host_uuid "$i")" \
     --network-bridge=br0 --bind="$d/containerd:/var/lib/containerd" $(host_cgroup_binds "$i") \
     --capability=all --system-call-filter='@mount @privileged @keyring bpf' \
     --console=read-only /usr/local/sbin/klab-preinit >"$d/console.log" 2>&1 </dev/null &
@@ -72,7 +100,7 @@ start_host() {
 write_known_hosts() {
   local i k tmp=$LAB_KNOWN_HOSTS.tmp
   : >"$tmp"
-  for i in $(seq 1 "$LAB_HOSTS"); do
+  for i in $(plan_hosts); do
     for k in "$(host_dir "$i")"/root/etc/ssh/ssh_host_*_key.pub; do
       printf 'node%s,%s %s\n' "$i" "$(host_ip "$i")" "$(cut -d' ' -f1-2 "$k")" >>"$tmp"
     done

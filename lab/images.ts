@@ -31,7 +31,13 @@ export function labImages(): string[] {
   // What the lab's kubeadm itself pulls for each patch (its own table, e.g. a later etcd than
   // the minor's x.y.0 tag kinstall's table gives): `kubeadm config images pull` needs exactly these.
   const pulledByKubeadm = releases.flatMap((v) => imageList(parseVersion(v)!, 'google_containers'));
-  return [...new Set([...releases.flatMap(kubeadmImages), ...pulledByKubeadm, ...addons])];
+  const kubeadm = [...releases.flatMap(kubeadmImages), ...pulledByKubeadm];
+  // With the default imageRepository (registry.k8s.io), kubeadm pulls CoreDNS from its own path
+  // registry.k8s.io/coredns/coredns; the lab's registry.k8s.io front maps registry.k8s.io/X to
+  // google_containers/X, so CoreDNS is also needed at google_containers/coredns/coredns.
+  const corednsUpstreamPath = kubeadm.filter((i) => i.startsWith('google_containers/coredns:'))
+    .map((i) => i.replace('google_containers/coredns:', 'google_containers/coredns/coredns:'));
+  return [...new Set([...kubeadm, ...corednsUpstreamPath, ...addons])];
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) process.stdout.write(labImages().join('\n') + '\n');

@@ -1,10 +1,33 @@
 #!/bin/bash
-# Write the lab's kinstall inventory and lab.json (the description tests and benchmarks read).
+# Write the lab's kinstall inventory and lab.json (the description tests and benchmarks read), for
+# the hosts in LAB_DIR/plan. The inventory goes through the redirecting fronts, as the world's
+# pkgs.k8s.io and registry.k8s.io do; LAB_DIRECT=1 writes the servers' direct URLs instead.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
+# Values go into YAML double-quoted: the pkgs.k8s.io path ends in ':' ("core:/stable:"), which a
+# plain YAML scalar would read as a mapping. (The lab's values hold no '"' or '\\'.)
 K8S_VERSION=1.28.15
-CONTAINERD_VERSION=1.6.20
+# The default shape pins Debian 12's containerd (the version the lab's 1.28 pairs with). Other
+# shapes leave it unset, so each host gets what its release offers (Debian 11: 1.4, 13: 1.7.24)
+# and kinstall's version table decides, as it would for a user.
+CONTAINERD_VERSION=
+[ "$(awk '{print $2 "/" $3}' "$LAB_PLAN" | sort -u)" = bookworm/prepared ] && CONTAINERD_VERSION=1.6.20
+
+direct_pkgs=http://$LAB_GW_IP:$LAB_REPO_PORT/core/stable
+direct_images=$LAB_REGISTRY/google_containers
+front_pkgs=http://$LAB_FRONT_PKGS_IP/core:/stable:
+front_registry=$LAB_FRONT_REGISTRY_IP
+real_names=false
+if [ "${LAB_DIRECT:-}" = 1 ]; then
+  pkgs=$direct_pkgs images=$direct_images registry=$LAB_REGISTRY direct=true
+elif [ "${LAB_REAL_NAMES:-}" = 1 ]; then
+  # The README's default inventory: no repositories, no mirrors; the lab DNS and CA make
+  # pkgs.k8s.io, registry.k8s.io and docker.io the lab's fronts.
+  pkgs=https://pkgs.k8s.io/core:/stable: images=registry.k8s.io registry= direct=false real_names=true
+else
+  pkgs=$front_pkgs images=$front_registry/google_containers registry=$front_registry direct=false
+fi
 
 {
   cat <<YML
@@ -20,33 +43,37 @@ ssh:
   hostKeyPolicy: strict
 hosts:
 YML
-  for i in $(seq 1 "$LAB_HOSTS"); do
-    role=worker; [ "$i" = 1 ] && role=control-plane
+  while read -r i suite profile role; do
     printf '  - name: node%s\n    address: %s\n    roles: [%s]\n' "$i" "$(host_ip "$i")" "$role"
-  done
+  done <"$LAB_PLAN"
   cat <<YML
 kubernetes:
   version: $K8S_VERSION
-  imageRepository: $LAB_REGISTRY/google_containers
-  packageRepository: http://$LAB_GW_IP:$LAB_REPO_PORT/core/stable
-containerd:
-  version: $CONTAINERD_VERSION
+YML
+  $real_names || printf '  imageRepository: "%s"\n  packageRepository: "%s"\n' "$images" "$pkgs"
+  echo 'containerd:'
+  [ -z "$CONTAINERD_VERSION" ] || echo "  version: $CONTAINERD_VERSION"
+  $real_names || cat <<YML
   registryMirrors:
-    docker.io: [http://$LAB_REGISTRY]
-    $LAB_REGISTRY: [http://$LAB_REGISTRY]
+    docker.io: ["http://$registry"]
+    "$registry": ["http://$registry"]
+YML
+  cat <<YML
 network: {plugin: flannel}
 addons:
   dashboard: {enabled: true}
 YML
 } >"$LAB_DIR/inventory.yaml"
 
+n=$(wc -l <"$LAB_PLAN")
 {
   printf '{\n  "labDir": "%s",\n  "hosts": [\n' "$LAB_DIR"
-  for i in $(seq 1 "$LAB_HOSTS"); do
-    sep=,; [ "$i" = "$LAB_HOSTS" ] && sep=
-    printf '    {"name": "node%s", "address": "%s", "mac": "%s", "machineId": "%s", "hostDir": "%s"}%s\n' \
-      "$i" "$(host_ip "$i")" "$(host_mac "$i")" "$(host_machine_id "$i")" "$(host_dir "$i")" "$sep"
-  done
+  while read -r i suite profile role; do
+    sep=,; [ "$i" = "$n" ] && sep=
+    printf '    {"name": "node%s", "address": "%s", "mac": "%s", "machineId": "%s", "hostDir": "%s", "os": "%s", "osVersion": "%s", "profile": "%s", "role": "%s"}%s\n' \
+      "$i" "$(host_ip "$i")" "$(host_mac "$i")" "$(host_machine_id "$i")" "$(host_dir "$i")" \
+      "$suite" "$(lab_table releases.tsv | awk -v s="$suite" '$1 == s {print $2}')" "$profile" "$role" "$sep"
+  done <"$LAB_PLAN"
   cat <<JSON
   ],
   "users": {"root": "root", "deploy": "deploy", "ops": "ops"},
@@ -56,10 +83,22 @@ YML
   "inventory": "$LAB_DIR/inventory.yaml",
   "gateway": "$LAB_GW_IP",
   "aptProxy": "http://$LAB_GW_IP:$LAB_PROXY_PORT",
-  "packageRepository": "http://$LAB_GW_IP:$LAB_REPO_PORT/core/stable",
-  "repoKey": "http://$LAB_GW_IP:$LAB_REPO_PORT/core/stable/v1.28/deb/Release.key",
+  "direct": $direct,
+  "realNames": $real_names,
+  "packageRepository": "$pkgs",
+  "imageRepository": "$images",
+  "directPackageRepository": "$direct_pkgs",
+  "directImageRepository": "$direct_images",
+  "repoKey": "$direct_pkgs/v1.28/deb/Release.key",
   "registry": "$LAB_REGISTRY",
-  "imageRepository": "$LAB_REGISTRY/google_containers",
+  "fronts": {
+    "packages": {"url": "$front_pkgs", "status": 302, "target": "$direct_pkgs"},
+    "registry": {"host": "$front_registry", "status": 307, "target": "$LAB_REGISTRY"},
+    "log": "$LAB_RUN/fronts.access.log",
+    "dns": "$LAB_DNS_IP",
+    "caCert": "$LAB_CA/ca.crt",
+    "names": {$(for p in $LAB_NAMES; do printf '"%s": "%s", ' "${p%%=*}" "${p#*=}"; done | sed 's/, $//')}
+  },
   "netns": "$LAB_NETNS"
 }
 JSON

@@ -1,10 +1,11 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lab, repoRoot, rootSh, run, ssh, type LabDescription, type LabHost } from './lab-support.js';
+import { frontLogSince, frontLogSize, lab, repoRoot, rootSh, run, ssh, type LabDescription, type LabHost } from './lab-support.js';
 
 /**
  * A real containerd on a lab host pulls through the registry mirror with a hosts.toml, the way
- * kinstall configures it. containerd is installed for the test and purged afterwards.
+ * kinstall configures it, directly and through the lab's registry front (307 on every /v2/
+ * request, like registry.k8s.io). containerd is installed for the test and purged afterwards.
  */
 let l: LabDescription;
 let host: LabHost;
@@ -24,6 +25,8 @@ beforeAll(() => {
     host,
     `set -e; d=/etc/containerd/certs.d/${l.registry}; mkdir -p "$d"
 printf 'server = "http://${l.registry}"\\n\\n[host."http://${l.registry}"]\\n  capabilities = ["pull", "resolve"]\\n' > "$d/hosts.toml"
+d=/etc/containerd/certs.d/${l.fronts.registry.host}; mkdir -p "$d"
+printf 'server = "http://${l.fronts.registry.host}"\n\n[host."http://${l.fronts.registry.host}"]\n  capabilities = ["pull", "resolve"]\n' > "$d/hosts.toml"
 d=/etc/containerd/certs.d/docker.io; mkdir -p "$d"
 printf 'server = "https://registry-1.docker.io"\\n\\n[host."http://${l.registry}"]\\n  capabilities = ["pull", "resolve"]\\n' > "$d/hosts.toml"
 systemctl is-active containerd`,
@@ -42,6 +45,29 @@ afterAll(() => {
 });
 
 describe('registry mirror', () => {
+  // First in the file: the content store is still empty, so the blobs too must come through the front.
+  it('serves images to containerd through the 307 front: manifests and blobs follow the redirect', () => {
+    const ref = `${l.fronts.registry.host}/google_containers/kube-apiserver:v1.28.15`;
+    const before = frontLogSize(l);
+    rootSh(l, host, `ctr -n k8s.io images pull --hosts-dir /etc/containerd/certs.d ${ref} >/dev/null`);
+    const asked = frontLogSince(l, before).filter((line) => line.includes(` ${host.address} `));
+    const redirected = (what: RegExp) => asked.some((line) => what.test(line) && line.includes(' 307 '));
+    expect(redirected(/\/v2\/google_containers\/kube-apiserver\/manifests\/v1\.28\.15 /), asked.join('\n')).toBe(true);
+    expect(redirected(/\/v2\/google_containers\/kube-apiserver\/blobs\/sha256:/), asked.join('\n')).toBe(true);
+    expect(rootSh(l, host, `ctr -n k8s.io run --rm ${ref} lab-front-check /bin/echo pulled-and-ran`)).toBe('pulled-and-ran');
+  });
+
+  it('serves images to containerd under the real names (lab DNS + CA): registry.k8s.io and docker.io, no hosts.toml', () => {
+    const before = frontLogSize(l);
+    for (const ref of ['registry.k8s.io/kube-proxy:v1.28.15', 'registry.k8s.io/coredns/coredns:v1.10.1', 'docker.io/flannel/flannel:v0.25.6']) {
+      rootSh(l, host, `ctr -n k8s.io images pull ${ref} >/dev/null`);
+      expect(rootSh(l, host, 'ctr -n k8s.io images ls -q')).toContain(ref);
+    }
+    const asked = frontLogSince(l, before).filter((line) => line.includes(` ${host.address} `) && line.includes(' 307 '));
+    expect(asked.some((line) => line.startsWith(`${l.fronts.names['registry.k8s.io']}:443 `)), asked.join('\n')).toBe(true);
+    expect(asked.some((line) => line.startsWith(`${l.fronts.names['registry-1.docker.io']}:443 `)), asked.join('\n')).toBe(true);
+  });
+
   it('holds every image lab/images.ts lists', () => {
     const images = run('node', ['--import', 'tsx', path.join(repoRoot, 'lab', 'images.ts')]).stdout.trim().split('\n');
     expect(images).toContain('google_containers/kube-apiserver:v1.28.15');
@@ -58,7 +84,7 @@ describe('registry mirror', () => {
   });
 
   it('serves kubeadm images to containerd through hosts.toml', () => {
-    const ref = `${l.imageRepository}/kube-apiserver:v1.28.15`;
+    const ref = `${l.directImageRepository}/kube-apiserver:v1.28.15`;
     rootSh(l, host, `ctr -n k8s.io images pull --hosts-dir /etc/containerd/certs.d ${ref} >/dev/null`);
     expect(rootSh(l, host, 'ctr -n k8s.io images ls -q')).toContain(ref);
     // A pulled image really runs (busybox inside).
@@ -71,7 +97,7 @@ describe('registry mirror', () => {
   });
 
   it('fails a pull of an image the mirror does not have', () => {
-    const r = ssh(l, 'root', host, `ctr -n k8s.io images pull --hosts-dir /etc/containerd/certs.d ${l.imageRepository}/kube-apiserver:v9.9.9`);
+    const r = ssh(l, 'root', host, `ctr -n k8s.io images pull --hosts-dir /etc/containerd/certs.d ${l.directImageRepository}/kube-apiserver:v9.9.9`);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/not found/);
   });

@@ -1,11 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lab, labDir, rootSh, ssh, type LabDescription, type LabHost } from './lab-support.js';
+import { frontLogSince, frontLogSize, lab, labDir, rootSh, ssh, type LabDescription, type LabHost } from './lab-support.js';
 
 /**
  * apt on a lab host installs a pinned kubeadm from the lab's signed pkgs.k8s.io-style repository,
- * the way a real node does: key from Release.key, signed-by, no trusted=yes.
+ * the way a real node does: key from Release.key, signed-by, no trusted=yes. Unless the lab runs
+ * with LAB_DIRECT=1, the repository URL is the lab's package front, which answers 302 to the
+ * repository's real host:port like pkgs.k8s.io: so this is real apt following a real redirect.
  */
 const releaseKey = path.join(labDir, 'repo', 'core', 'stable', 'v1.28', 'deb', 'Release.key');
 let l: LabDescription;
@@ -39,7 +41,15 @@ echo 'deb [signed-by=/etc/apt/keyrings/klab-test.gpg] ${l.packageRepository}/v1.
   });
 
   it('offers two 1.28 patch releases of kubeadm, signed', () => {
+    const before = frontLogSize(l);
     rootSh(l, host, 'apt-get update -qq');
+    if (!l.direct) {
+      // apt asked the front (from this host's address) and followed its 302: the lists it now has
+      // came from the redirect target.
+      const asked = frontLogSince(l, before).filter((line) => line.includes(` ${host.address} `));
+      expect(asked.some((line) => / GET \S*\/core:\/stable:\/v1\.28\/deb\/(InRelease|Release) 302 /.test(line)), asked.join('\n')).toBe(true);
+      expect(rootSh(l, host, 'apt-cache policy kubeadm')).toContain(l.packageRepository);
+    }
     const madison = rootSh(l, host, 'apt-cache madison kubeadm');
     expect(madison).toMatch(/1\.28\.14-1\.1/);
     expect(madison).toMatch(/1\.28\.15-1\.1/);

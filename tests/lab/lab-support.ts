@@ -13,6 +13,13 @@ export interface LabHost {
   mac: string;
   machineId: string;
   hostDir: string;
+  /** Debian suite (lab/hosts/releases.tsv), e.g. "bookworm". */
+  os: string;
+  /** Debian major version of that suite, e.g. "12". */
+  osVersion: string;
+  /** Host profile (lab/hosts/profiles.tsv), e.g. "minimal". */
+  profile: string;
+  role: 'control-plane' | 'worker';
 }
 
 export interface LabDescription {
@@ -24,10 +31,30 @@ export interface LabDescription {
   inventory: string;
   gateway: string;
   aptProxy: string;
+  /** true when the inventory uses the servers directly (LAB_DIRECT=1), false through the fronts. */
+  direct: boolean;
+  /** What the inventory uses: the front's URL unless `direct`. */
   packageRepository: string;
-  repoKey: string;
-  registry: string;
   imageRepository: string;
+  directPackageRepository: string;
+  directImageRepository: string;
+  repoKey: string;
+  /** The registry itself (host:port), behind the registry front. */
+  registry: string;
+  fronts: {
+    packages: { url: string; status: 302; target: string };
+    registry: { host: string; status: 307; target: string };
+    /** One line per request: "FRONT CLIENT METHOD PATH STATUS LOCATION". */
+    log: string;
+    /** The lab DNS's address; the hosts' only resolver. */
+    dns: string;
+    /** The lab CA the hosts trust. */
+    caCert: string;
+    /** Real names (pkgs.k8s.io, registry.k8s.io, registry-1.docker.io, the CDNs) → lab address. */
+    names: Record<string, string>;
+  };
+  /** The inventory is the README's default one (no repositories, no mirrors): LAB_REAL_NAMES=1. */
+  realNames: boolean;
 }
 
 export interface Result {
@@ -119,4 +146,20 @@ export function mountsUnder(dir: string): string[] {
   return fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')
     .map((line) => line.split(' ')[4])
     .filter((mountPoint): mountPoint is string => mountPoint?.startsWith(dir) === true);
+}
+
+/** Rows of a lab table (lab/hosts/*.tsv): whitespace-separated fields, comments and blanks dropped. */
+export function labTable(name: string): string[][] {
+  return fs.readFileSync(path.join(repoRoot, 'lab', 'hosts', name), 'utf8').split('\n')
+    .filter((line) => line.trim() !== '' && !line.trimStart().startsWith('#'))
+    .map((line) => line.trim().split(/\s+/));
+}
+
+/** Lines of the fronts' request log written since `fromByte` (see frontLogSize). */
+export function frontLogSince(l: LabDescription, fromByte: number): string[] {
+  return fs.readFileSync(l.fronts.log).subarray(fromByte).toString('utf8').split('\n').filter(Boolean);
+}
+
+export function frontLogSize(l: LabDescription): number {
+  return fs.existsSync(l.fronts.log) ? fs.statSync(l.fronts.log).size : 0;
 }

@@ -3,7 +3,7 @@
 # All names share one small image the lab builds itself: busybox-static packed as OCI with umoci.
 # Only missing tags are pushed, so a warm start costs one HTTP HEAD per image.
 set -euo pipefail
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
 oci=$LAB_DIR/images/oci
 build_image() {
