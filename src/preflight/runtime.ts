@@ -21,7 +21,7 @@ const containerdCompat: HostCheck = {
     if (c.criDisabled) {
       // The containerd step writes its own config.toml (CRI enabled) whenever the file differs, then
       // restarts containerd and checks CRI v1 with crictl: up repairs this itself.
-      fixedByUp.push(`/etc/containerd/config.toml disables the CRI plugin (${c.disabledPlugins.trim()}; Docker's containerd.io package ships this): fixed by kinstall up, whose containerd step rewrites config.toml with CRI enabled and restarts containerd`);
+      fixedByUp.push(`/etc/containerd/config.toml disables the CRI plugin (${c.disabledPlugins.trim()}; Docker's containerd.io package ships this; left alone, the kubelet fails with "CRI v1 runtime API is not implemented"): fixed by kinstall up, whose containerd step rewrites config.toml with CRI enabled and restarts containerd`);
     } else if (c.crictl && c.crictl.exitCode !== 0) {
       const line = c.crictl.output.split('\n').find((l) => l.trim()) ?? '';
       problems.push(`crictl cannot talk CRI v1 to containerd: ${line.trim()}`);
