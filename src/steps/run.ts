@@ -137,6 +137,9 @@ export async function runSteps(steps: Step[], ctx: StepContext, opts: RunOptions
     const hostTasks: ListrTask[] = runnable.map((host) => ({
       title: host.name,
       task: async (_c, task) => {
+        // Remote scripts' `kinstall-progress:` lines (e.g. waiting for the apt lock) show as task output.
+        const remote = ctx.remotes.get(host.name);
+        if (remote) remote.progress = (line) => (task.output = `${host.name}: ${line}`);
         try {
           const r = await runHost(step, host);
           results.set(host.name, r);
@@ -152,6 +155,8 @@ export async function runSteps(steps: Step[], ctx: StepContext, opts: RunOptions
           fail(host.name, e);
           results.set(host.name, { host: host.name, status: 'failed', changes: [], error: e });
           throw new Error(`${host.name}: ${e.message}`);
+        } finally {
+          if (remote) remote.progress = undefined;
         }
       },
     }));
