@@ -3,6 +3,7 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { progressLines } from '../../../src/ssh/remote.js';
+import type { RemoteHost } from '../../../src/ssh/types.js';
 import { runSteps } from '../../../src/steps/run.js';
 import type { Step } from '../../../src/steps/types.js';
 import { FakeRemote, fakeContext, fakeHost } from '../steps/fakes.js';
@@ -41,6 +42,6 @@ describe('progress channel', () => {
     const result = await runSteps([step], fakeContext([host], [remote]), { dryRun: false, concurrency: 1, renderer: 'simple', progress: out as unknown as NodeJS.WriteStream });
     expect(result.exitCode).toBe(0);
     expect(text).toContain('n1: waiting for the package manager: /var/lib/dpkg/lock is held by pid 42 (unattended-upgr)');
-    expect(remote.progress).toBeUndefined();
+    expect((remote as RemoteHost).progress).toBeUndefined();
   });
 });
