@@ -118,8 +118,11 @@ export function planPrepareHost(state: Map<string, string[]>, desired: PrepareHo
   const pkg = kv(state, 'pkg', 'apt');
   const family: PackageFamily = pkg === 'apt' ? 'apt' : 'dnf';
   const absent = new Set(state.get('tool_missing') ?? []);
+  // A package an earlier apply found missing from the host's sources is neither retried nor drift.
+  const unavailable = new Set(state.get('pkg_unavailable') ?? []);
   const missing = toolsFor(family)
     .filter((t) => t.installedBy === 'prepare-host' && !toolPresent(t, (b) => !absent.has(b)))
+    .filter((t) => !unavailable.has((family === 'apt' ? t.deb : t.rpm) ?? ''))
     .map((t) => t.binary);
   const installPackages = packagesFor(family, missing);
   if (installPackages.length) changes.push(`install ${installPackages.join(' ')} (missing: ${missing.join(', ')})`);

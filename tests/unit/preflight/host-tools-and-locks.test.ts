@@ -9,6 +9,8 @@ import { packageLockFiles, pkgLockTimeoutSeconds } from '../../../src/preflight/
 import { render } from '../../../src/render.js';
 import { planPrepareHost, renderPrepareHostApply, type PrepareHostDesired } from '../../../src/steps/prepare-host.js';
 import { parseKv } from '../../../src/steps/remote.js';
+import { execFileSync } from 'node:child_process';
+import { expectGolden } from '../../helpers/golden.js';
 import { makeInventory } from './helpers.js';
 import { controlPlane } from './helpers.js';
 
@@ -31,9 +33,21 @@ describe('prepare-host installs missing host tools (item 2)', () => {
     expect(p.actions.installPackages).toEqual(['conntrack-tools', '/usr/sbin/ebtables', 'iproute-tc']);
     expect(plan(['tool_missing=curl', 'tool_missing=wget'], 'dnf').actions.installPackages).toEqual(['curl']);
   });
+  it('a package the sources lack (remembered by apply) is not retried, so the step converges', () => {
+    const p = plan(['tool_missing=ebtables', 'tool_missing=socat', 'pkg_unavailable=ebtables']);
+    expect(p.actions.installPackages).toEqual(['socat']);
+    expect(plan(['tool_missing=ebtables', 'pkg_unavailable=/usr/sbin/ebtables'], 'dnf').changes).toEqual([]);
+  });
   it('nothing missing → no change (a re-run changes nothing)', () => {
     expect(plan(['tool_missing=crictl']).changes).toEqual([]);
     expect(plan([]).actions.installPackages).toEqual([]);
+  });
+  it('renders the tool installs for apt and dnf (golden; valid POSIX sh)', () => {
+    const apt = renderPrepareHostApply({ inventory: makeInventory(), hosts: [controlPlane] }, controlPlane, plan(['tool_missing=conntrack', 'tool_missing=socat', 'tool_missing=gpg']).actions);
+    const dnf = renderPrepareHostApply({ inventory: makeInventory(), hosts: [controlPlane] }, controlPlane, plan(['tool_missing=conntrack', 'tool_missing=ebtables', 'tool_missing=tc'], 'dnf').actions);
+    expectGolden('steps/prepare-host/apply-tools-apt.sh', apt);
+    expectGolden('steps/prepare-host/apply-tools-dnf.sh', dnf);
+    for (const script of [apt, dnf]) execFileSync('dash', ['-n'], { input: script });
   });
   it('the apply script waits for the locks before apt and installs only what the sources offer', () => {
     const p = plan(['tool_missing=conntrack', 'tool_missing=gpg']);

@@ -71,4 +71,6 @@ if ! command -v touch >/dev/null 2>&1; then echo "tool_missing=touch"; fi
 if ! command -v gpg >/dev/null 2>&1; then echo "tool_missing=gpg"; fi
 if ! command -v curl >/dev/null 2>&1; then echo "tool_missing=curl"; fi
 if ! command -v wget >/dev/null 2>&1; then echo "tool_missing=wget"; fi
+# Packages an earlier run found missing from this host's sources (not retried, not drift).
+if [ -f /var/lib/kinstall/unavailable-packages ]; then sed 's/^/pkg_unavailable=/' /var/lib/kinstall/unavailable-packages; fi
 if command -v apt-get >/dev/null 2>&1; then echo "pkg=apt"; elif command -v dnf >/dev/null 2>&1; then echo "pkg=dnf"; else echo "pkg=yum"; fi
