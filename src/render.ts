@@ -102,6 +102,9 @@ hb.registerHelper('shqlist', (list: unknown) =>
 /** Helpers that quote or vet a value, by template language (used by the template lint). */
 export const quotingHelpers = ['shq', 'shqlist', 'json', 'yaml', 'toml', 'word', 'heredoc'] as const;
 
+// Shared shell fragments: `{{> pkg-lock-wait}}` waits for other apt/dnf runs (issue 11 item 12).
+hb.registerPartial('pkg-lock-wait', fs.readFileSync(path.join(templatesDir, 'partials', 'pkg-lock-wait.sh.hbs'), 'utf8'));
+
 const cache = new Map<string, Handlebars.TemplateDelegate>();
 
 /** Render templates/<name> (e.g. "preflight/facts.sh.hbs") with data; throws on missing fields. */

@@ -1,13 +1,14 @@
 import { render } from '../render.js';
 import type { Inventory } from '../inventory/types.js';
 import { kubernetesMinor } from '../versions/index.js';
+import { probedBinaries } from './host-tools.js';
+import { packageLockFiles } from './locks.js';
 import type { HostFacts, Link, Listener, MirrorProbe, ModuleFacts, PackageLock, Route, SelinuxMode, Swap } from './types.js';
 
-/** Binaries kubeadm and the kubelet call at some point (kubeadm's own preflight list plus tc). */
-export const requiredBinaries = ['conntrack', 'socat', 'iptables', 'ip', 'mount', 'nsenter', 'ebtables', 'ethtool', 'tc'] as const;
+/** Binaries looked up on PATH: kubeadm's InPathChecks plus kinstall's own needs (host-tools.ts). */
+export const requiredBinaries: readonly string[] = probedBinaries;
 export const kernelModules = ['br_netfilter', 'overlay'] as const;
-/** dpkg's two locks (apt takes the frontend one first) and rpm's (old and /usr/lib/sysimage paths). */
-export const packageLockFiles = ['/var/lib/dpkg/lock-frontend', '/var/lib/dpkg/lock', '/var/lib/rpm/.rpm.lock', '/usr/lib/sysimage/rpm/.rpm.lock'];
+export { packageLockFiles } from './locks.js';
 
 export interface MirrorTarget {
   kind: MirrorProbe['kind'];
@@ -47,7 +48,9 @@ export function renderFactsScript(inventory: Inventory): string {
   return render('preflight/facts.sh.hbs', {
     binaries: requiredBinaries,
     modules: kernelModules,
-    lockFiles: packageLockFiles,
+    lockFiles: packageLockFiles.filter((f) => !f.includes('*')),
+    // Globs stay unquoted so the shell expands them (constants, never inventory values).
+    lockGlobs: packageLockFiles.filter((f) => f.includes('*')).join(' '),
     mirrors: mirrorTargets(inventory),
   });
 }
@@ -196,17 +199,26 @@ function parseLocks(values: string[]): PackageLock[] {
   });
 }
 
+/**
+ * `mirror=KIND URL STATUS CLIENT FINAL_URL` (format 2: the final URL after redirects). The older
+ * `KIND STATUS CLIENT URL` lines of recorded fixtures are still read.
+ */
 function parseMirrors(values: string[]): MirrorProbe[] {
   const out: MirrorProbe[] = [];
   for (const v of values) {
-    const [kind, status, client, url] = v.split(' ');
-    if ((kind !== 'image' && kind !== 'deb' && kind !== 'rpm') || !url) continue;
+    const f = v.split(' ');
+    const kind = f[0];
+    if (kind !== 'image' && kind !== 'deb' && kind !== 'rpm') continue;
+    const urlFirst = f[1]?.includes('://') ?? false;
+    const [url, status, client, finalUrl] = urlFirst ? [f[1], f[2], f[3], f[4]] : [f[3], f[1], f[2], undefined];
+    if (!url) continue;
     const curlExit = client?.startsWith('curl:') ? Number(client.slice(5)) : undefined;
     out.push({
       kind,
       url,
       status: status === 'unknown' ? undefined : Number(status) || 0,
       ...(curlExit ? { curlExit } : {}),
+      ...(finalUrl && finalUrl !== url ? { finalUrl } : {}),
     });
   }
   return out;

@@ -5,9 +5,11 @@ import type { RemoteHost } from '../ssh/types.js';
 import { kernelModules } from './facts.js';
 import { firewallVerdict } from './firewall.js';
 import { formatPort, requiredPorts } from './ports.js';
-import type { CollectedHost, PreflightReport } from './types.js';
+import { packagesFor, toolPresent, toolsFor, type PackageFamily } from './host-tools.js';
+import { osFamily } from './os.js';
+import type { CollectedHost, HostFacts, PreflightReport } from './types.js';
 
-export type FixId = 'swap' | 'modules' | 'sysctl' | 'selinux' | 'firewall';
+export type FixId = 'packages' | 'swap' | 'modules' | 'sysctl' | 'selinux' | 'firewall';
 
 export interface FixAction {
   id: FixId;
@@ -36,9 +38,21 @@ const fixFor: Record<string, FixId[]> = {
   'sysctl-bridge-nf-call-iptables': ['modules', 'sysctl'],
   'sysctl-bridge-nf-call-ip6tables': ['modules', 'sysctl'],
   firewall: ['firewall'],
+  'required-binaries': ['packages'],
 };
 /** Modules before sysctls: the bridge sysctls exist only once br_netfilter is loaded. */
-const order: FixId[] = ['swap', 'selinux', 'modules', 'sysctl', 'firewall'];
+const order: FixId[] = ['packages', 'swap', 'selinux', 'modules', 'sysctl', 'firewall'];
+
+/** The packages prepare-host would install for this host's missing tools; [] when it cannot tell. */
+export function missingToolPackages(facts: HostFacts): { family: PackageFamily; packages: string[] } | undefined {
+  const os = osFamily(facts);
+  if (os === 'unknown') return undefined;
+  const family: PackageFamily = os === 'rhel' ? 'dnf' : 'apt';
+  const missing = toolsFor(family)
+    .filter((t) => t.installedBy === 'prepare-host' && !toolPresent(t, (b) => Boolean(facts.binaries[b])))
+    .map((t) => t.binary);
+  return { family, packages: packagesFor(family, missing) };
+}
 
 /**
  * The --fix plan per host from a report: what is safe to change (swap, modules, sysctls, SELinux
@@ -60,7 +74,18 @@ export function planFixes(inventory: Inventory, collected: CollectedHost[], repo
     }
     const actions: FixAction[] = [];
     for (const id of order.filter((f) => wanted.has(f))) {
-      if (id === 'firewall') {
+      if (id === 'packages') {
+        const pk = missingToolPackages(c.facts);
+        if (!pk || pk.packages.length === 0) {
+          if (hostReport.checks.some((x) => x.id === 'required-binaries' && x.status === 'fail')) notFixable.push('required-binaries');
+          continue;
+        }
+        actions.push({
+          id,
+          description: `install ${pk.packages.join(' ')} (waiting for other apt/dnf runs first)`,
+          script: render('preflight/fix-packages.sh.hbs', { family: pk.family, packages: pk.packages }),
+        });
+      } else if (id === 'firewall') {
         const verdict = firewallVerdict(c.facts, requiredPorts(c.host, inventory));
         if (verdict.backend !== 'firewalld' && verdict.backend !== 'ufw') {
           notFixable.push('firewall');

@@ -1,4 +1,6 @@
-import { fail, pass, warn } from './outcome.js';
+import { checkKernel } from '../versions/kernel.js';
+import { isSupportedKubernetes } from '../versions/index.js';
+import { fail, pass, skip, warn } from './outcome.js';
 import type { HostCheck, HostFacts } from './types.js';
 
 const sysctlFix = 'write the setting to /etc/sysctl.d/99-kubernetes.conf and run sysctl --system (kinstall preflight --fix does it)';
@@ -49,7 +51,26 @@ function moduleCheck(name: string, why: string, loadsOnDemand: boolean): HostChe
   };
 }
 
+/** kubeadm's SystemVerification kernel rule for the target minor (src/versions/kernel.ts cites it). */
+const kernelVersion: HostCheck = {
+  id: 'kernel-version',
+  title: "The kernel release passes kubeadm's SystemVerification rule for the target minor",
+  run: ({ facts, inventory }) => {
+    const k8s = inventory.kubernetes.version;
+    if (!facts.kernel) return warn('could not read the kernel release (uname -r)', '');
+    if (!isSupportedKubernetes(k8s)) return skip(`Kubernetes ${k8s} is not a supported version (validate reports it)`);
+    const verdict = checkKernel(facts.kernel, k8s);
+    if (verdict.status === 'ok') return pass(`kernel ${facts.kernel} fits kubeadm ${k8s}`);
+    if (verdict.status === 'warn') return warn(verdict.reason, 'a newer (LTS) kernel avoids the warning; kubeadm still proceeds');
+    return fail(
+      `${verdict.reason}: kubeadm init/join would stop at its SystemVerification preflight`,
+      'boot a newer kernel (e.g. a distribution release with kernel 5.x, such as EL9 instead of EL8), or target an older Kubernetes minor that accepts this kernel',
+    );
+  },
+};
+
 export const kernelChecks: HostCheck[] = [
+  kernelVersion,
   sysctlCheck('sysctl-ip-forward', 'net.ipv4.ip_forward', 'pods reach other nodes through the host', false),
   sysctlCheck('sysctl-bridge-nf-call-iptables', 'net.bridge.bridge-nf-call-iptables', 'bridged pod traffic goes through kube-proxy rules', true),
   sysctlCheck('sysctl-bridge-nf-call-ip6tables', 'net.bridge.bridge-nf-call-ip6tables', 'the same for IPv6', true),

@@ -24,6 +24,8 @@ const firewall: HostCheck = {
   },
 };
 
+const nodePortPurpose = 'NodePort services';
+
 /** Components that hold these ports on a host that is already a node (see existing-cluster). */
 const kubernetesProcesses = /^(kube-apiserver|etcd|kubelet|kube-controller|kube-scheduler|kube-proxy|flanneld)/;
 
@@ -37,16 +39,27 @@ const ports: HostCheck = {
   run: ({ facts, host, inventory }) => {
     const needed = requiredPorts(host, inventory);
     const taken: string[] = [];
+    const inRange: string[] = [];
     let ownOnly = true;
     for (const p of needed) {
       for (const l of listenersOn(facts.listeners, p)) {
-        taken.push(`${l.port}/${l.proto} (${p.purpose}) is taken by ${l.process ?? 'an unknown process'} on ${l.address}`);
+        const what = `${l.port}/${l.proto} (${p.purpose}) is taken by ${l.process ?? 'an unknown process'} on ${l.address}`;
+        // kubeadm checks only its own components' ports (checks.go PortOpenCheck); a listener in the
+        // NodePort range just means kube-proxy cannot hand out that one port.
+        if (p.purpose === nodePortPurpose) {
+          inRange.push(what);
+          continue;
+        }
+        taken.push(what);
         if (!(facts.kubeletConf && l.process && kubernetesProcesses.test(l.process))) ownOnly = false;
       }
     }
-    if (taken.length === 0) return pass(`free: ${needed.map(formatPort).join(', ')}`);
-    if (ownOnly) return warn(`${taken.join('; ')}: Kubernetes already runs here (see existing-cluster)`, '');
-    return fail(taken.join('; '), 'stop or reconfigure the process holding the port (ss -ltnup shows it)');
+    if (taken.length === 0 && inRange.length === 0) return pass(`free: ${needed.map(formatPort).join(', ')}`);
+    const rangeNote = inRange.length ? `${inRange.join('; ')}: a NodePort service cannot use ${inRange.length === 1 ? 'that port' : 'those ports'} (kubeadm does not check the range)` : '';
+    if (taken.length === 0) return warn(rangeNote, 'move the listener out of 30000-32767, or let Kubernetes never allocate that port');
+    const note = rangeNote ? `; ${rangeNote}` : '';
+    if (ownOnly) return warn(`${taken.join('; ')}: Kubernetes already runs here (see existing-cluster)${note}`, '');
+    return fail(`${taken.join('; ')}${note}`, 'stop or reconfigure the process holding the port (ss -ltnup shows it)');
   },
 };
 
@@ -109,31 +122,46 @@ function curlReason(code: number | undefined): string {
     case 7: return 'connection refused or no route';
     case 28: return 'timed out';
     case 35: return 'TLS handshake failed';
+    case 47: return 'more than 5 redirects';
     case 60: return 'TLS certificate not trusted';
     default: return code ? `no answer (curl exit ${code})` : 'no answer';
   }
 }
 
+/** "URL" or "URL → FINAL" when the probe was redirected. */
+function where(m: MirrorProbe): string {
+  return m.finalUrl ? `${m.url} (redirected to ${m.finalUrl})` : m.url;
+}
+
+/**
+ * Judges the FINAL answer after redirects (the probe follows up to 5, like apt, dnf and
+ * containerd): packages need 200; a registry's /v2/ is reachable with 200 or 401 (the Bearer
+ * challenge of the distribution spec's "API version check").
+ */
 function probeProblem(m: MirrorProbe, minor: string): string | undefined {
   if (m.status === undefined) return undefined;
-  if (m.status === 0) return `${m.url}: ${curlReason(m.curlExit)}`;
-  if (m.kind === 'image') return m.status === 200 || m.status === 401 ? undefined : `${m.url}: HTTP ${m.status} (not a registry /v2/ endpoint)`;
+  if (m.status === 0) return `${where(m)}: ${curlReason(m.curlExit)}`;
+  if (m.status >= 300 && m.status < 400) return `${where(m)}: HTTP ${m.status} (a redirect the probe could not follow further)`;
+  if (m.kind === 'image') return m.status === 200 || m.status === 401 ? undefined : `${where(m)}: HTTP ${m.status} (not a registry /v2/ endpoint)`;
   if (m.status === 200) return undefined;
-  if (m.status === 404) return `${m.url}: HTTP 404 (the repository has no v${minor} ${m.kind} packages there)`;
-  return `${m.url}: HTTP ${m.status}`;
+  if (m.status === 404) return `${where(m)}: HTTP 404 (the repository has no v${minor} ${m.kind} packages there)`;
+  return `${where(m)}: HTTP ${m.status}`;
 }
 
 const mirrorReachable: HostCheck = {
   id: 'mirror-reachable',
-  title: 'The host reaches the image registry (and mirrors) and the package repository',
+  title: 'The host reaches the image registry (and mirrors) and the package repository, following redirects',
   run: ({ facts, inventory }) => {
     if (facts.mirrors.length === 0) return skip('no registry or package repository probed');
     if (facts.mirrors.every((m) => m.status === undefined)) {
-      return warn('not checked: the host has neither curl nor wget', 'install curl to let preflight check the mirrors');
+      return warn(
+        'not checked: the host has neither curl nor wget; kinstall up installs curl in prepare-host before any download, and apt/dnf reach the repository themselves',
+        'install curl (or run kinstall preflight --fix) and run preflight again to check the mirrors now',
+      );
     }
     const minor = inventory.kubernetes.version.split('.').slice(0, 2).join('.');
     const problems = facts.mirrors.map((m) => probeProblem(m, minor)).filter((p): p is string => p !== undefined);
-    if (problems.length === 0) return pass(`reachable: ${facts.mirrors.map((m) => `${m.url} (${m.status})`).join(', ')}`);
+    if (problems.length === 0) return pass(`reachable: ${facts.mirrors.map((m) => `${where(m)} (${m.status})`).join(', ')}`);
     return fail(problems.join('; '), 'check DNS, proxy and firewall egress from this host, or point kubernetes.imageRepository / packageRepository / containerd.registryMirrors at mirrors it can reach');
   },
 };

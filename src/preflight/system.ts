@@ -1,6 +1,8 @@
 import { isSupportedKubernetes, kubernetesMinor } from '../versions/index.js';
 import semver from 'semver';
-import { requiredBinaries } from './facts.js';
+import { kubeadmInPathFor } from '../versions/kubeadm-preflight.js';
+import { hostTools, packagesFor, toolPresent, toolsFor, type HostTool, type PackageFamily } from './host-tools.js';
+import { pkgLockTimeoutSeconds } from './locks.js';
 import { installCommand, osFamily, osName } from './os.js';
 import { fail, gib, pass, skip, warn } from './outcome.js';
 import type { HostCheck, HostFacts } from './types.js';
@@ -58,14 +60,17 @@ const cpu: HostCheck = {
 
 const memory: HostCheck = {
   id: 'memory',
-  title: 'At least 1700 MB of RAM on control-plane hosts, 1024 MB on workers',
+  title: 'At least 1700 MB of RAM on control-plane hosts (kubeadm); below 1024 MB on a worker warns',
   run: ({ facts, host }) => {
     if (facts.memTotalKb === undefined) return warn('could not read MemTotal from /proc/meminfo', '');
     const mb = Math.floor(facts.memTotalKb / 1024);
     const need = host.isControlPlane ? 1700 : 1024;
     const role = host.isControlPlane ? 'a control-plane host' : 'a worker';
     if (mb >= need) return pass(`${mb} MB`);
-    return fail(`${mb} MB of RAM: ${role} needs at least ${need} MB`, `give the machine at least ${need} MB of RAM`);
+    // kubeadm's MemCheck (cmd/kubeadm/app/preflight/checks.go, RunInitNodeChecks) runs on control
+    // planes only, with 1700 MB; joining workers have no memory check, so below 1024 MB is advice.
+    if (!host.isControlPlane) return warn(`${mb} MB of RAM: a worker with less than ${need} MB has little room for pods (kubeadm does not check workers)`, `give the machine at least ${need} MB of RAM`);
+    return fail(`${mb} MB of RAM: ${role} needs at least ${need} MB (kubeadm's Mem check)`, `give the machine at least ${need} MB of RAM`);
   },
 };
 
@@ -116,28 +121,37 @@ const cgroups: HostCheck = {
   },
 };
 
-/** Debian / RPM packages that provide each binary. */
-const binaryPackages: Record<string, [string, string]> = {
-  conntrack: ['conntrack', 'conntrack-tools'],
-  socat: ['socat', 'socat'],
-  iptables: ['iptables', 'iptables'],
-  ip: ['iproute2', 'iproute'],
-  mount: ['mount', 'util-linux'],
-  nsenter: ['util-linux', 'util-linux'],
-  ebtables: ['ebtables', 'ebtables'],
-  ethtool: ['ethtool', 'ethtool'],
-  tc: ['iproute2', 'iproute-tc'],
-};
-
+/**
+ * kubeadm's InPathChecks for the target minor (src/versions/kubeadm-preflight.ts) plus kinstall's
+ * own tools (host-tools.ts). A missing tool that `kinstall up` installs is a warning saying so;
+ * only what up cannot install and kubeadm (or kinstall) requires fails.
+ */
 const binaries: HostCheck = {
   id: 'required-binaries',
-  title: `Binaries kubeadm and the kubelet need: ${requiredBinaries.join(', ')}`,
-  run: ({ facts }) => {
-    const missing = requiredBinaries.filter((b) => !facts.binaries[b]);
-    if (missing.length === 0) return pass(`all present: ${requiredBinaries.join(', ')}`);
-    const deb = [...new Set(missing.map((b) => binaryPackages[b]![0]))];
-    const rpm = [...new Set(missing.map((b) => binaryPackages[b]![1]))];
-    return fail(`missing: ${missing.join(', ')}`, installCommand(facts, deb, rpm));
+  title: "Tools kubeadm's InPathChecks (per minor) and kinstall need; missing ones kinstall up installs only warn",
+  run: ({ facts, inventory }) => {
+    const k8s = inventory.kubernetes.version;
+    if (!isSupportedKubernetes(k8s)) return skip(`Kubernetes ${k8s} is not a supported version (validate reports it)`);
+    const inPath = kubeadmInPathFor(k8s);
+    const family = osFamily(facts);
+    const pkgFamily: PackageFamily | undefined = family === 'rhel' ? 'dnf' : family === 'debian' ? 'apt' : undefined;
+    const present = (b: string) => Boolean(facts.binaries[b]);
+    // The Kubernetes packages (cri-tools) are expected absent before up: version-skew covers them.
+    const missing = (pkgFamily ? toolsFor(pkgFamily) : hostTools).filter((t) => t.installedBy !== 'kube-packages' && !toolPresent(t, present));
+    const needed = (t: HostTool) => inPath.mandatory.includes(t.binary) || t.binary === 'gpg' || t.binary === 'curl';
+    if (missing.length === 0) return pass(`present: ${[...inPath.mandatory, ...inPath.optional].filter((b) => b !== 'crictl').join(', ')} (kubeadm ${kubernetesMinor(k8s)})`);
+    const byUp = pkgFamily ? missing.filter((t) => t.installedBy === 'prepare-host') : [];
+    const rest = missing.filter((t) => !byUp.includes(t));
+    const blocking = rest.filter(needed);
+    const parts: string[] = [];
+    if (byUp.length) parts.push(`missing ${byUp.map((t) => t.binary).join(', ')}: installed by kinstall up (prepare-host installs ${packagesFor(pkgFamily!, byUp.map((t) => t.binary)).join(' ')})`);
+    const warnOnly = rest.filter((t) => !needed(t));
+    if (warnOnly.length) parts.push(`missing ${warnOnly.map((t) => t.binary).join(', ')}: kubeadm ${kubernetesMinor(k8s)} only warns`);
+    if (blocking.length) parts.push(`missing ${blocking.map((t) => `${t.binary} (${t.why})`).join(', ')}: required, and kinstall cannot install it on ${osName(facts)}`);
+    const deb = packagesFor('apt', missing.map((t) => t.binary));
+    const rpm = packagesFor('dnf', missing.map((t) => t.binary));
+    const fix = family === 'unknown' ? `install ${missing.map((t) => t.binary).join(', ')} with the host's package manager` : `${installCommand(facts, deb, rpm)} (kinstall up and kinstall preflight --fix do it)`;
+    return blocking.length ? fail(parts.join('; '), fix) : warn(parts.join('; '), fix);
   },
 };
 
@@ -167,13 +181,19 @@ const hostnameDns: HostCheck = {
 
 const packageLock: HostCheck = {
   id: 'package-lock',
-  title: 'No other process holds the dpkg/rpm lock',
+  title: 'No other process holds the dpkg/apt/rpm/dnf locks (a held lock warns: kinstall up waits for it)',
   run: ({ facts }) => {
     const held = facts.locks.filter((l) => l.held);
     if (facts.locks.length === 0) return skip('no dpkg or rpm lock file found');
     if (held.length === 0) return pass('package manager locks are free');
     const who = held.map((l) => `${l.path} held by pid ${l.pid ?? '?'} (${l.command ?? '?'})`).join('; ');
-    return fail(who, 'wait for that package manager run to finish (often unattended-upgrades or dnf-automatic), or stop it, then re-run');
+    // Every package step of up waits for the locks first (templates/partials/pkg-lock-wait.sh.hbs),
+    // so a held lock (often unattended-upgrades right after boot) only delays it.
+    const first = held[0]!;
+    return warn(
+      `${who}: kinstall up will wait up to ${pkgLockTimeoutSeconds} s for pid ${first.pid ?? '?'} (${first.command ?? '?'}) before each package step`,
+      'nothing to do unless it runs longer than that: then wait for that package manager run to finish (often unattended-upgrades or dnf-automatic), or stop it',
+    );
   },
 };
 

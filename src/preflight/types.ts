@@ -66,8 +66,10 @@ export interface MirrorProbe {
   url: string;
   /** HTTP status; 0 when the host got no HTTP answer; undefined when it has neither curl nor wget. */
   status: number | undefined;
-  /** curl's exit code when it failed (6 DNS, 7 refused, 28 timeout, 35/60 TLS). */
+  /** curl's exit code when it failed (6 DNS, 7 refused, 28 timeout, 35/60 TLS, 47 too many redirects). */
   curlExit?: number;
+  /** Where the redirects ended, when that differs from url. */
+  finalUrl?: string;
 }
 
 export interface ModuleFacts {

@@ -25,6 +25,20 @@ export interface RemoteHostContext {
   onClose?: () => void;
 }
 
+/** Prefix of the stderr lines a remote script uses to report progress while it runs. */
+export const progressPrefix = 'kinstall-progress: ';
+
+/** Splits stderr chunks into lines and passes on the progress lines, without the prefix. */
+export function progressLines(emit: (line: string) => void): (chunk: Buffer) => void {
+  let pending = '';
+  return (chunk) => {
+    pending += chunk.toString('utf8');
+    const lines = pending.split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) if (line.startsWith(progressPrefix)) emit(line.slice(progressPrefix.length).trimEnd());
+  };
+}
+
 /** Exit code reported when opts.timeoutMs expires, as coreutils timeout(1) does. */
 export const timeoutExitCode = 124;
 
@@ -33,6 +47,7 @@ export class SshRemoteHost implements RemoteHost {
   readonly name: string;
   readonly address: string;
   readonly stats = { sessions: 0, commands: 0 };
+  progress?: (line: string) => void;
   private readonly limit = pLimit(maxParallelChannels);
   private lost: Error | undefined;
   private closed = false;
@@ -152,7 +167,11 @@ export class SshRemoteHost implements RemoteHost {
                 channel.close();
               }, timeoutMs);
         channel.on('data', (c: Buffer) => out.push(c));
-        channel.stderr.on('data', (c: Buffer) => errOut.push(c));
+        const progress = progressLines((line) => this.progress?.(line));
+        channel.stderr.on('data', (c: Buffer) => {
+          errOut.push(c);
+          progress(c);
+        });
         channel.on('exit', (c: number | null, s?: string) => {
           if (typeof c === 'number') code = c;
           if (s) signal = s;

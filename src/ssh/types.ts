@@ -35,6 +35,12 @@ export interface RemoteHost {
   upload(remotePath: string, content: string | Buffer, opts?: { mode?: number; secret?: boolean }): Promise<void>;
   /** Read a file as root; undefined if it does not exist. */
   download(remotePath: string): Promise<Buffer | undefined>;
+  /**
+   * Progress channel: while set, every stderr line a remote script prints as
+   * `kinstall-progress: TEXT` is passed here as TEXT while the command still runs (the step
+   * runner shows it as the host's task output: e.g. which process holds the apt lock).
+   */
+  progress?: (line: string) => void;
   /** Counters for the benchmarks: SSH sessions opened and commands run on this host. */
   readonly stats: { sessions: number; commands: number };
   close(): Promise<void>;

@@ -2,6 +2,7 @@ import type { Inventory } from '../inventory/schema.js';
 import type { ResolvedHost } from '../inventory/types.js';
 import { modulesConfPath, renderModulesConf, renderSysctlConf, sysctlConfPath } from '../kube/index.js';
 import { endpointHost } from '../kube/kubeadm.js';
+import { packagesFor, probedBinaries, toolPresent, toolsFor, type PackageFamily } from '../preflight/host-tools.js';
 import { render } from '../render.js';
 import { execOrFail, kv, probeKv, sha256 } from './remote.js';
 import type { Step, StepContext } from './types.js';
@@ -69,6 +70,8 @@ export interface PrepareHostActions {
   selinuxPermissive: boolean;
   openPorts: FirewallPort[];
   installTimesync: boolean;
+  /** Packages for missing host tools (conntrack, socat, ...), per the host's package family. */
+  installPackages?: string[];
   firewall: string;
   pkg: string;
 }
@@ -112,6 +115,18 @@ export function planPrepareHost(state: Map<string, string[]>, desired: PrepareHo
   const installTimesync = kv(state, 'timesync') === 'absent';
   if (installTimesync) changes.push('install a time sync service');
 
+  const pkg = kv(state, 'pkg', 'apt');
+  const family: PackageFamily = pkg === 'apt' ? 'apt' : 'dnf';
+  const absent = new Set(state.get('tool_missing') ?? []);
+  // A package an earlier apply found missing from the host's sources is neither retried nor drift.
+  const unavailable = new Set(state.get('pkg_unavailable') ?? []);
+  const missing = toolsFor(family)
+    .filter((t) => t.installedBy === 'prepare-host' && !toolPresent(t, (b) => !absent.has(b)))
+    .filter((t) => !unavailable.has((family === 'apt' ? t.deb : t.rpm) ?? ''))
+    .map((t) => t.binary);
+  const installPackages = packagesFor(family, missing);
+  if (installPackages.length) changes.push(`install ${installPackages.join(' ')} (missing: ${missing.join(', ')})`);
+
   return {
     changes,
     actions: {
@@ -125,8 +140,9 @@ export function planPrepareHost(state: Map<string, string[]>, desired: PrepareHo
       selinuxPermissive,
       openPorts,
       installTimesync,
+      installPackages,
       firewall,
-      pkg: kv(state, 'pkg', 'apt'),
+      pkg,
     },
   };
 }
@@ -137,6 +153,7 @@ export function renderPrepareHostProbe(ctx: Pick<StepContext, 'inventory'>, host
     modulesConfPath,
     sysctlConfPath,
     ports: firewallPorts(host, ctx.inventory),
+    tools: probedBinaries,
   });
 }
 
@@ -153,6 +170,8 @@ export function renderPrepareHostApply(ctx: Pick<StepContext, 'inventory' | 'hos
     openPorts: a.openPorts,
     firewall: a.firewall,
     installTimesync: a.installTimesync,
+    installPackages: a.installPackages ?? [],
+    packageWork: a.installTimesync || (a.installPackages ?? []).length > 0,
     pkg: a.pkg,
   });
 }
@@ -170,7 +189,7 @@ function desiredFor(ctx: StepContext, host: ResolvedHost): PrepareHostDesired {
 
 export const prepareHostStep: Step = {
   id: 'prepare-host',
-  title: 'Prepare hosts (hostname, /etc/hosts, swap, modules, sysctl, SELinux, firewall, time sync)',
+  title: 'Prepare hosts (hostname, /etc/hosts, swap, modules, sysctl, SELinux, firewall, host tools, time sync)',
   hosts: (ctx) => ctx.targets,
   async probe(ctx, host, remote) {
     const state = await probeKv(remote, renderPrepareHostProbe(ctx, host), 'prepare-host: probe');

@@ -138,6 +138,9 @@ export async function runSteps(steps: Step[], ctx: StepContext, opts: RunOptions
     const hostTasks: ListrTask[] = runnable.map((host) => ({
       title: host.name,
       task: async (_c, task) => {
+        // Remote scripts' `kinstall-progress:` lines (e.g. waiting for the apt lock) show as task output.
+        const remote = ctx.remotes.get(host.name);
+        if (remote) remote.progress = (line) => (task.output = `${host.name}: ${line}`);
         try {
           const r = await runHost(step, host);
           results.set(host.name, r);
@@ -154,6 +157,8 @@ export async function runSteps(steps: Step[], ctx: StepContext, opts: RunOptions
           results.set(host.name, { host: host.name, status: 'failed', changes: [], error: e });
           // listr2 prints this message as the task's failure: redacted like everything printed.
           throw new Error(redact(`${host.name}: ${e.message}`));
+        } finally {
+          if (remote) remote.progress = undefined;
         }
       },
     }));

@@ -19,6 +19,7 @@ const hostCheckIds = [
   'hostname-dns1123', 'package-lock', 'sysctl-ip-forward', 'sysctl-bridge-nf-call-iptables',
   'sysctl-bridge-nf-call-ip6tables', 'module-br_netfilter', 'module-overlay', 'firewall', 'ports',
   'node-address', 'subnet-overlap', 'mirror-reachable', 'containerd-compat', 'version-skew', 'existing-cluster',
+  'kernel-version',
 ];
 const clusterCheckIds = ['unique-hostname', 'unique-mac', 'unique-product-uuid', 'time-skew'];
 

@@ -29,13 +29,18 @@ kv hostname "$(readf /proc/sys/kernel/hostname)"
 kv kernel "$(uname -r 2>/dev/null || true)"
 kv bin.conntrack "$(command -v conntrack 2>/dev/null || true)"
 kv bin.socat "$(command -v socat 2>/dev/null || true)"
-kv bin.iptables "$(command -v iptables 2>/dev/null || true)"
-kv bin.ip "$(command -v ip 2>/dev/null || true)"
-kv bin.mount "$(command -v mount 2>/dev/null || true)"
-kv bin.nsenter "$(command -v nsenter 2>/dev/null || true)"
 kv bin.ebtables "$(command -v ebtables 2>/dev/null || true)"
 kv bin.ethtool "$(command -v ethtool 2>/dev/null || true)"
+kv bin.ip "$(command -v ip 2>/dev/null || true)"
 kv bin.tc "$(command -v tc 2>/dev/null || true)"
+kv bin.iptables "$(command -v iptables 2>/dev/null || true)"
+kv bin.mount "$(command -v mount 2>/dev/null || true)"
+kv bin.nsenter "$(command -v nsenter 2>/dev/null || true)"
+kv bin.crictl "$(command -v crictl 2>/dev/null || true)"
+kv bin.touch "$(command -v touch 2>/dev/null || true)"
+kv bin.gpg "$(command -v gpg 2>/dev/null || true)"
+kv bin.curl "$(command -v curl 2>/dev/null || true)"
+kv bin.wget "$(command -v wget 2>/dev/null || true)"
 
 # --- SELinux ---
 if have getenforce; then
@@ -98,20 +103,26 @@ kv module.overlay.sys "$(yesno test -d /sys/module/overlay)"
 kv module.overlay.builtin "$(yesno grep -q '/overlay.ko' "/lib/modules/$kernel/modules.builtin")"
 if have modinfo; then kv module.overlay.loadable "$(yesno modinfo overlay)"; else kv module.overlay.loadable unknown; fi
 
-# --- package manager locks: held when /proc/locks has a lock on the file's inode ---
+# --- package manager locks: a lock file is held when /proc/locks has a lock on its inode (apt,
+# dpkg and rpm take fcntl locks, which flock(1) cannot see); a dnf pid file while its pid lives ---
 lock_holder() {
-  if [ ! -r /proc/locks ]; then return 0; fi
+  case "$1" in
+    *.pid)
+      pid=$(tr -dc 0-9 < "$1" 2>/dev/null || true)
+      if [ -n "$pid" ] && [ -d "/proc/$pid" ]; then printf '%s %s' "$pid" "$(cat "/proc/$pid/comm" 2>/dev/null || echo '?')"; fi
+      return 0 ;;
+  esac
+  inode=$(stat -c %i "$1" 2>/dev/null || true)
+  if [ -z "$inode" ] || [ ! -r /proc/locks ]; then return 0; fi
   while read -r _n f1 _f2 _f3 f4 f5 _rest; do
     # Lines of waiting lockers have "->" in the second field: the holder is listed separately.
     if [ "$f1" = "->" ]; then continue; fi
-    case "$f5" in *:"$1") printf '%s %s' "$f4" "$(cat "/proc/$f4/comm" 2>/dev/null || echo '?')"; return 0 ;; esac
+    case "$f5" in *:"$inode") printf '%s %s' "$f4" "$(cat "/proc/$f4/comm" 2>/dev/null || echo '?')"; return 0 ;; esac
   done < /proc/locks
 }
-for f in /var/lib/dpkg/lock-frontend /var/lib/dpkg/lock /var/lib/rpm/.rpm.lock /usr/lib/sysimage/rpm/.rpm.lock ; do
+for f in /var/lib/dpkg/lock-frontend /var/lib/dpkg/lock /var/lib/apt/lists/lock /var/cache/apt/archives/lock /var/lib/rpm/.rpm.lock /usr/lib/sysimage/rpm/.rpm.lock /var/run/dnf.pid /var/cache/dnf/*.pid; do
   if [ ! -e "$f" ]; then continue; fi
-  inode=$(stat -c %i "$f" 2>/dev/null || true)
-  holder=""
-  if [ -n "$inode" ]; then holder=$(lock_holder "$inode" || true); fi
+  holder=$(lock_holder "$f" || true)
   if [ -n "$holder" ]; then kv lock "$f held $holder"; else kv lock "$f free"; fi
 done
 
@@ -153,21 +164,28 @@ done
 kv kubelet_conf "$(yesno test -e /etc/kubernetes/kubelet.conf)"
 kv admin_conf "$(yesno test -e /etc/kubernetes/admin.conf)"
 
-# --- mirrors: an HTTP status per URL; 000 and the client's exit code when there is no answer ---
+# --- mirrors: the FINAL HTTP status per URL after following redirects (as apt, dnf and containerd
+# do: pkgs.k8s.io answers 302, registry.k8s.io 307), the final URL, and the client's exit code
+# when there is no answer (000) ---
 http_status() {
   if have curl; then
-    code=$(curl -s -o /dev/null -w '%{http_code}' --connect-timeout 3 --max-time 6 "$1" 2>/dev/null) && rc=0 || rc=$?
-    printf '%s curl:%s' "${code:-000}" "$rc"
+    out=$(curl -s -L --max-redirs 5 -o /dev/null -w '%{http_code} %{url_effective}' --connect-timeout 3 --max-time 6 "$1" 2>/dev/null) && rc=0 || rc=$?
+    code=${out%% *}
+    final=${out#* }
+    printf '%s curl:%s %s' "${code:-000}" "$rc" "${final:-$1}"
   elif have wget; then
-    code=$(wget -S -O /dev/null -T 6 -t 1 "$1" 2>&1 | sed -n 's/^ *HTTP\/[0-9.]* \([0-9][0-9]*\).*/\1/p' | tail -n 1 || true)
-    printf '%s wget' "${code:-000}"
+    # -S prints every response of the chain; the last status line and Location are the final ones.
+    headers=$(wget -S --max-redirect=5 -O /dev/null -T 6 -t 1 "$1" 2>&1 || true)
+    code=$(printf '%s\n' "$headers" | sed -n 's/^ *HTTP\/[0-9.]* \([0-9][0-9]*\).*/\1/p' | tail -n 1)
+    final=$(printf '%s\n' "$headers" | sed -n 's/^ *Location: *\([^ ]*\).*/\1/p' | tail -n 1)
+    printf '%s wget %s' "${code:-000}" "${final:-$1}"
   else
-    printf 'unknown none'
+    printf 'unknown none %s' "$1"
   fi
 }
 if have dpkg; then pkg_kind=deb; elif have rpm; then pkg_kind=rpm; else pkg_kind=none; fi
 probe_mirror() {
-  if [ "$1" = image ] || [ "$1" = "$pkg_kind" ]; then kv mirror "$1 $(http_status "$2") $2"; fi
+  if [ "$1" = image ] || [ "$1" = "$pkg_kind" ]; then kv mirror "$1 $2 $(http_status "$2")"; fi
 }
 probe_mirror image http://10.77.255.1:5000/v2/
 probe_mirror deb http://10.77.255.1:8080/core/stable/v1.28/deb/Release

@@ -22,17 +22,20 @@ function plansFor(inventory = makeInventory()) {
 }
 
 describe('--fix plan', () => {
-  it('plans SELinux, modules, sysctls and firewalld ports on Rocky; swap, modules, sysctls on Ubuntu', () => {
+  it('plans missing tools, SELinux, modules, sysctls and firewalld ports on Rocky; tools, swap, modules, sysctls on Ubuntu', () => {
     const [rocky, ubuntu] = plansFor();
-    expect(rocky!.actions.map((a) => a.id)).toEqual(['selinux', 'modules', 'sysctl', 'firewall']);
-    expect(rocky!.actions[3]!.description).toBe('open 6443/tcp, 2379-2380/tcp, 10250/tcp, 10257/tcp, 10259/tcp, 30000-32767/tcp, 8472/udp in firewalld (zone public)');
-    expect(rocky!.notFixable).toEqual(['required-binaries', 'containerd-compat']);
-    expect(ubuntu!.actions.map((a) => a.id)).toEqual(['swap', 'modules', 'sysctl']);
+    expect(rocky!.actions.map((a) => a.id)).toEqual(['packages', 'selinux', 'modules', 'sysctl', 'firewall']);
+    expect(rocky!.actions[0]!.description).toBe('install socat ethtool (waiting for other apt/dnf runs first)');
+    expect(rocky!.actions[4]!.description).toBe('open 6443/tcp, 2379-2380/tcp, 10250/tcp, 10257/tcp, 10259/tcp, 30000-32767/tcp, 8472/udp in firewalld (zone public)');
+    // Docker's CRI-disabled config is only a warning now (up rewrites it), so nothing is left over.
+    expect(rocky!.notFixable).toEqual([]);
+    expect(ubuntu!.actions.map((a) => a.id)).toEqual(['packages', 'swap', 'modules', 'sysctl']);
+    expect(ubuntu!.actions[0]!.description).toBe('install conntrack socat ebtables (waiting for other apt/dnf runs first)');
     expect(formatPlan([rocky!])).toContain('  - selinux: setenforce 0');
   });
   it('leaves checks named in preflight.ignore alone', () => {
     const [, ubuntu] = plansFor(makeInventory({ preflight: { ignore: ['swap'] } }));
-    expect(ubuntu!.actions.map((a) => a.id)).toEqual(['modules', 'sysctl']);
+    expect(ubuntu!.actions.map((a) => a.id)).toEqual(['packages', 'modules', 'sysctl']);
   });
   it('renders one script per host (golden)', () => {
     const [rocky, ubuntu] = plansFor();

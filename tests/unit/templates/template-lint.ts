@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Handlebars from 'handlebars';
+import { templatesDir } from '../../../src/paths.js';
 
 /**
  * The template lint behind tests/unit/templates/no-raw-interpolation.test.ts: every `{{…}}` that
@@ -53,6 +54,14 @@ export function fieldName(original: string): string {
   return f;
 }
 
+const partialExtensions: Record<string, string> = { sh: 'sh', yaml: 'yaml', toml: 'toml', line: 'txt' };
+function extensionOf(lang: string): string {
+  return partialExtensions[lang] ?? lang;
+}
+function partialExists(name: string, lang: string): boolean {
+  return /^[a-z0-9-]+$/.test(name) && fs.existsSync(path.join(templatesDir, 'partials', `${name}.${extensionOf(lang)}.hbs`));
+}
+
 export function lintTemplate(template: string, source: string, allow: readonly AllowEntry[]): Violation[] {
   const lang = languageOf(template);
   const lines = source.split('\n');
@@ -102,10 +111,21 @@ export function lintTemplate(template: string, source: string, allow: readonly A
           if (block.inverse) walk(block.inverse.body);
           break;
         }
-        case 'PartialStatement':
+        case 'PartialStatement': {
+          // `{{> name}}` with no context or parameters renders templates/partials/<name>.<lang>.hbs
+          // with the caller's data: that file is linted on its own like every template, so the
+          // inclusion is safe when the partial exists in the same language. Anything else
+          // (a context, parameters, a dynamic name, another language) is refused.
+          const partial = node as hbs.AST.PartialStatement;
+          const name = partial.name.type === 'PathExpression' ? (partial.name as hbs.AST.PathExpression).original : undefined;
+          const plain = partial.params.length === 0 && (partial.hash?.pairs.length ?? 0) === 0;
+          if (!name || !plain || !partialExists(name, lang)) {
+            at(node, `partial must be a plain {{> name}} of templates/partials/<name>.${extensionOf(lang)}.hbs`);
+          }
+          break;
+        }
         case 'PartialBlockStatement':
-          // A partial's text lands in another language context; the lint cannot follow it.
-          at(node, 'partials are not supported by the template lint: inline the text or extend the lint');
+          at(node, 'partial blocks are not supported by the template lint: inline the text or extend the lint');
           break;
         default:
           // ContentStatement, CommentStatement: literal text and {{! comments }}.

@@ -60,4 +60,21 @@ if command -v chronyd >/dev/null 2>&1 || command -v ntpd >/dev/null 2>&1 || comm
 else
   echo "timesync=absent"
 fi
+# Host tools kubeadm and kinstall call (src/preflight/host-tools.ts): only the missing ones are listed.
+if ! command -v conntrack >/dev/null 2>&1; then echo tool_missing=conntrack; fi
+if ! command -v socat >/dev/null 2>&1; then echo tool_missing=socat; fi
+if ! command -v ebtables >/dev/null 2>&1; then echo tool_missing=ebtables; fi
+if ! command -v ethtool >/dev/null 2>&1; then echo tool_missing=ethtool; fi
+if ! command -v ip >/dev/null 2>&1; then echo tool_missing=ip; fi
+if ! command -v tc >/dev/null 2>&1; then echo tool_missing=tc; fi
+if ! command -v iptables >/dev/null 2>&1; then echo tool_missing=iptables; fi
+if ! command -v mount >/dev/null 2>&1; then echo tool_missing=mount; fi
+if ! command -v nsenter >/dev/null 2>&1; then echo tool_missing=nsenter; fi
+if ! command -v crictl >/dev/null 2>&1; then echo tool_missing=crictl; fi
+if ! command -v touch >/dev/null 2>&1; then echo tool_missing=touch; fi
+if ! command -v gpg >/dev/null 2>&1; then echo tool_missing=gpg; fi
+if ! command -v curl >/dev/null 2>&1; then echo tool_missing=curl; fi
+if ! command -v wget >/dev/null 2>&1; then echo tool_missing=wget; fi
+# Packages an earlier run found missing from this host's sources (not retried, not drift).
+if [ -f /var/lib/kinstall/unavailable-packages ]; then sed 's/^/pkg_unavailable=/' /var/lib/kinstall/unavailable-packages; fi
 if command -v apt-get >/dev/null 2>&1; then echo "pkg=apt"; elif command -v dnf >/dev/null 2>&1; then echo "pkg=dnf"; else echo "pkg=yum"; fi
