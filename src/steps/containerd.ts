@@ -1,6 +1,7 @@
 import { ExitCode, KinstallError } from '../errors.js';
 import { sha256For, type ContainerdSpec, type Inventory } from '../inventory/schema.js';
 import type { ResolvedHost } from '../inventory/types.js';
+import type { RemoteHost } from '../ssh/types.js';
 import { containerdConfigPath, renderAllHostsToml, renderContainerdConfig, type RenderedFile } from '../kube/index.js';
 import { render } from '../render.js';
 import { containerdCandidateVerdict, normalizePackageVersion } from '../versions/index.js';
@@ -179,7 +180,9 @@ export function containerdInstallProblem(
   if (actions.installVersion === undefined) {
     // apt with no candidate: nothing to install. dnf with no candidate yet: Docker's repository
     // is added by the install itself, its containerd.io cannot be read beforehand.
-    if (actions.pkg === 'apt' && (policy === '(none)' || policy === '')) {
+    // Without any apt lists, "(none)" only means apt has not read its sources yet: apply resolves
+    // the candidate after apt-get update and checks it then (resolveAptCandidate).
+    if (actions.pkg === 'apt' && (policy === '(none)' || policy === '') && kv(state, 'apt_lists', 'yes') === 'yes') {
       const v = containerdCandidateVerdict('', k8sVersion);
       if (!v.ok) return { candidate: '(none)', reason: `${pkg}: ${v.reason}`, fix: v.fix };
     }
@@ -246,6 +249,23 @@ export function containerdCandidateError(host: ResolvedHost, k8sVersion: string,
   );
 }
 
+/**
+ * Unpinned apt install: the probe read the candidate from whatever lists the host had (none at
+ * all on a fresh cloud image). Refresh them, read the candidate again, check it against the
+ * containerd <-> Kubernetes table and return it as the exact version to install, so the version
+ * that was checked is the version that gets installed.
+ */
+export async function resolveAptCandidate(remote: RemoteHost, k8sVersion: string, host: ResolvedHost): Promise<string> {
+  const out = await execOrFail(remote, render('steps/containerd/resolve-candidate.sh.hbs', { package: containerdPackage('apt') }), {
+    label: 'containerd: resolve candidate',
+    hint: 'check the host\'s apt sources (apt-get update)',
+  });
+  const candidate = /^policy_candidate=(.*)$/m.exec(out)?.[1]?.trim() ?? '';
+  const verdict = containerdCandidateVerdict(candidate, k8sVersion);
+  if (!verdict.ok) throw containerdCandidateError(host, k8sVersion, { candidate: candidate || '(none)', reason: verdict.reason, fix: verdict.fix });
+  return candidate;
+}
+
 export const containerdStep: Step = {
   id: 'containerd',
   title: 'containerd (pinned, configured, CRI v1 verified)',
@@ -282,9 +302,12 @@ export const containerdStep: Step = {
     if (problem) throw containerdCandidateError(host, k8s, problem);
     return { changes, data: { actions, state } };
   },
-  async apply(ctx, _host, remote, plan) {
+  async apply(ctx, host, remote, plan) {
     const { actions, state } = plan.data as { actions: ContainerdActions; state: Map<string, string[]> };
     let installedVersion = kv(state, 'installed');
+    if (actions.install && ctx.inventory.containerd.source === 'package' && actions.pkg === 'apt' && !actions.exactVersion && !ctx.inventory.containerd.version) {
+      actions.exactVersion = await resolveAptCandidate(remote, ctx.inventory.kubernetes.version, host);
+    }
     if (actions.install) {
       if (ctx.inventory.containerd.source === 'binary') await remote.upload(binaryUnitPath, render('steps/containerd/containerd.service.hbs', {}), { mode: 0o644 });
       const out = await execOrFail(remote, renderContainerdInstall(ctx.inventory, actions), {

@@ -123,3 +123,41 @@ describe('source: binary takes {arch} from each host', () => {
     await expect(containerdStep.prepare!(fakeContext(hosts, remotes, undefined, inventory))).rejects.toThrow(/different architectures/);
   });
 });
+
+describe('unpinned apt containerd on a host whose apt lists were never read (fresh cloud image)', () => {
+  const fresh = bullseye.replace(/\n\s*candidate=.*/g, '').replace('policy_candidate=1.4.13~ds1-1~deb11u4', 'policy_candidate=(none)\n  apt_lists=no');
+
+  it('the probe does not refuse "(none)" without lists: the candidate is not known yet', () => {
+    const plan = planContainerd(state(fresh), { source: 'package', files });
+    expect(containerdInstallProblem(state(fresh), plan.actions, '1.28.15', 'package')).toBeNull();
+    // With lists present, "(none)" does mean the sources offer no containerd.
+    const listed = fresh.replace('apt_lists=no', 'apt_lists=yes');
+    expect(containerdInstallProblem(state(listed), planContainerd(state(listed), { source: 'package', files }).actions, '1.28.15', 'package')?.reason).toMatch(/no containerd package/);
+  });
+
+  it('apply refreshes the lists, checks the candidate and refuses 1.4 before installing anything', async () => {
+    const host = fakeHost('node1', ['control-plane']);
+    const inventory = fakeInventory([host], { containerd: { source: 'package', registryMirrors: {} } });
+    const remote = new FakeRemote('node1');
+    remote.responders.push((script) => (script.includes('containerd resolve') ? { stdout: 'policy_candidate=1.4.13~ds1-1~deb11u4\n' } : undefined));
+    const ctx = fakeContext([host], [remote], undefined, inventory);
+    const data = { actions: planContainerd(state(fresh), { source: 'package', files }).actions, state: state(fresh) };
+    const err = await containerdStep.apply(ctx, host, remote, { changes: ['install'], data } as never).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(KinstallError);
+    expect((err as KinstallError).message).toMatch(/refusing to install containerd 1\.4\.13~ds1-1~deb11u4 for Kubernetes .*CRI v1 runtime API is not implemented/);
+    expect(remote.execs.map((e) => e.opts?.label)).not.toContain('containerd: install');
+  });
+
+  it('apply installs exactly the candidate it checked', async () => {
+    const host = fakeHost('node1', ['control-plane']);
+    const inventory = fakeInventory([host], { containerd: { source: 'package', registryMirrors: {} } });
+    const remote = new FakeRemote('node1');
+    remote.responders.push((script) => (script.includes('containerd resolve') ? { stdout: 'policy_candidate=1.6.20~ds1-1+deb12u2\n' } : undefined));
+    remote.responders.push((script) => (script.includes('apt-get') && script.includes('install -y') ? { stdout: 'installed=1.6.20~ds1-1+deb12u2\n' } : undefined));
+    const ctx = fakeContext([host], [remote], undefined, inventory);
+    const data = { actions: { ...planContainerd(state(fresh), { source: 'package', files }).actions, restart: false }, state: state(fresh) };
+    await containerdStep.apply(ctx, host, remote, { changes: ['install'], data } as never).catch(() => undefined);
+    const install = remote.execs.find((e) => e.opts?.label === 'containerd: install');
+    expect(install?.script).toContain("ver='1.6.20~ds1-1+deb12u2'");
+  });
+});

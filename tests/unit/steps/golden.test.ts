@@ -88,6 +88,7 @@ describe('step scripts (golden, Debian 1.28.15 and RHEL where they differ)', () 
     golden('containerd/probe.sh', renderContainerdProbe(inventory));
     const base = { install: true, hold: false, upload: [], restart: true };
     golden('containerd/install-apt.sh', renderContainerdInstall(inventory, { ...base, pkg: 'apt' }));
+    golden('containerd/resolve-candidate.sh', render('steps/containerd/resolve-candidate.sh.hbs', { package: 'containerd' }));
     golden('containerd/install-apt-exact.sh', renderContainerdInstall(inventory, { ...base, pkg: 'apt', exactVersion: '1.6.20~ds1-1+deb12u2' }));
     golden('containerd/install-dnf.sh', renderContainerdInstall({ ...inventory, containerd: { ...inventory.containerd, version: '1.7.25' } }, { ...base, pkg: 'dnf' }));
     const binary = {

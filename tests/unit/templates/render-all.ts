@@ -85,6 +85,7 @@ export function renderAll(inventory: Inventory, hosts: ResolvedHost[]): Output[]
   }
 
   add('containerd/probe.sh', 'sh', () => renderContainerdProbe(inventory));
+  add('containerd/resolve-candidate.sh', 'sh', () => render('steps/containerd/resolve-candidate.sh.hbs', { package: 'containerd' }));
   const base = { install: true, hold: false, upload: [], restart: true };
   add(`containerd/install-${inventory.containerd.source === "binary" ? "binary" : "apt"}.sh`, "sh", () => renderContainerdInstall(inventory, { ...base, pkg: "apt", arch: "amd64" }));
   add('containerd/install-dnf.sh', 'sh', () => renderContainerdInstall(inventory, { ...base, pkg: 'dnf', arch: 'amd64' }));

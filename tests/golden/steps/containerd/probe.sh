@@ -14,6 +14,9 @@ if command -v apt-get >/dev/null 2>&1; then
   # containerd" would pick (unpinned inventories; checked against the containerd <-> Kubernetes
   # table before anything is installed; "(none)": no source offers it), the version table every
   # available version, newest first ("***" marks the installed one).
+  # Whether apt has any package lists at all: without them "(none)" means "not read yet" (a fresh
+  # cloud image before its first apt-get update), not "not offered".
+  if ls /var/lib/apt/lists/*_Packages* >/dev/null 2>&1; then echo "apt_lists=yes"; else echo "apt_lists=no"; fi
   LC_ALL=C apt-cache policy containerd 2>/dev/null | awk '
     /^  Candidate:/ { print "policy_candidate=" $2; next }
     /^  Version table:/ { table = 1; next }
