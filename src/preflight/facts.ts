@@ -332,6 +332,8 @@ export function parseFacts(stdout: string): HostFacts {
       // Docker's containerd.io package ships `disabled_plugins = ["cri"]`; the plugin's full id also counts.
       criDisabled: /"(cri|io\.containerd\.grpc\.v1\.cri)"/.test(disabledPlugins),
       socket: get('containerd_socket') === 'yes',
+      aptCandidate: get('containerd_candidate') || undefined,
+      aptLists: get('apt_lists') === 'yes',
       crictl: crictlExit === undefined ? undefined : { exitCode: crictlExit, output: get('crictl') ?? '' },
     },
     kube,

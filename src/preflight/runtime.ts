@@ -1,6 +1,27 @@
-import { checkContainerdCompat, checkSkew } from '../versions/index.js';
+import type { Inventory } from '../inventory/schema.js';
+import { checkContainerdCompat, checkSkew, containerdCandidateVerdict } from '../versions/index.js';
 import { fail, pass, skip, warn } from './outcome.js';
-import type { HostCheck } from './types.js';
+import type { HostCheck, HostFacts } from './types.js';
+
+/**
+ * containerd not installed yet: judge what `up` would install. A pinned version was checked by
+ * validate; an unpinned package install gets the distribution's candidate, which is run through
+ * the containerd <-> Kubernetes table here, before anything is installed (Debian 11's 1.4 serves
+ * only CRI v1alpha2: the kubelet would fail with "CRI v1 runtime API is not implemented").
+ */
+function notInstalled(c: HostFacts['containerd'], inventory: Inventory) {
+  const spec = inventory.containerd;
+  const k8s = inventory.kubernetes.version;
+  if (spec.source !== 'package' || spec.version) return skip(`containerd is not installed (kinstall up installs ${spec.version ?? 'it'})`);
+  const candidate = c.aptCandidate;
+  if (candidate === undefined) return skip('containerd is not installed; kinstall up installs the newest containerd.io/containerd the host\'s sources offer and checks it against containerd\'s Kubernetes table first');
+  if ((candidate === '(none)' || candidate === '') && !c.aptLists) {
+    return skip('containerd is not installed and apt has not read its sources yet; kinstall up runs apt-get update and checks the candidate before installing it');
+  }
+  const verdict = containerdCandidateVerdict(candidate, k8s);
+  if (!verdict.ok) return fail(`containerd is not installed and the version kinstall up would install does not fit: ${verdict.reason}`, verdict.fix);
+  return pass(`containerd is not installed; kinstall up would install ${candidate}, which supports Kubernetes ${k8s}`);
+}
 
 const containerdCompat: HostCheck = {
   id: 'containerd-compat',
@@ -8,7 +29,7 @@ const containerdCompat: HostCheck = {
   run: ({ facts, inventory }) => {
     const k8s = inventory.kubernetes.version;
     const c = facts.containerd;
-    if (!c.version) return skip(`containerd is not installed (kinstall up installs ${inventory.containerd.version ?? 'it'})`);
+    if (!c.version) return notInstalled(facts.containerd, inventory);
     const problems: string[] = [];
     const fixes: string[] = [];
     /** What kinstall up repairs by itself: reported, but only as a warning. */

@@ -130,6 +130,10 @@ export interface HostFacts {
     criDisabled: boolean;
     socket: boolean;
     crictl: { exitCode: number; output: string } | undefined;
+    /** apt hosts: the Candidate of `apt-cache policy containerd` ("(none)": not offered, or no lists yet). */
+    aptCandidate: string | undefined;
+    /** apt hosts: whether any package lists exist (without them "(none)" means "not read yet"). */
+    aptLists: boolean;
   };
   /** Installed versions as printed (binary first, else the package), undefined when absent. */
   kube: { kubeadm?: string; kubelet?: string; kubectl?: string };

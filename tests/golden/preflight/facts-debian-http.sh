@@ -146,6 +146,13 @@ if have containerd; then kv containerd_version "$(containerd --version 2>/dev/nu
 kv containerd_config "$(yesno test -e /etc/containerd/config.toml)"
 kv64 containerd_disabled_plugins "$(grep -E '^[[:space:]]*disabled_plugins' /etc/containerd/config.toml 2>/dev/null || true)"
 kv containerd_socket "$(yesno test -S /run/containerd/containerd.sock)"
+# What "apt-get install containerd" would pick from the current lists (unpinned inventories: the
+# containerd <-> Kubernetes table is run on it before anything is installed); "(none)" with no
+# lists at all means apt has not read its sources yet.
+if have apt-cache; then
+  kv containerd_candidate "$(LC_ALL=C apt-cache policy containerd 2>/dev/null | awk '/^  Candidate:/ { print $2 }')"
+  kv apt_lists "$(yesno sh -c 'ls /var/lib/apt/lists/*_Packages* >/dev/null 2>&1')"
+fi
 if have crictl; then
   crictl_out=$(crictl --runtime-endpoint unix:///run/containerd/containerd.sock version 2>&1) && crictl_rc=0 || crictl_rc=$?
   kv crictl_rc "$crictl_rc"

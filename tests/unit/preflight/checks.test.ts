@@ -217,6 +217,29 @@ describe('runtime and cluster checks', () => {
     expect(r).toMatchObject({ status: 'fail', message: expect.stringContaining('too old') });
     expect(runCheck('containerd-compat', ubuntu()).status).toBe('skip');
   });
+  it('containerd-compat: not installed and unpinned, the apt candidate is run through the table (Debian 11 1.4 refused)', () => {
+    const bullseye = ubuntu();
+    bullseye.containerd.aptCandidate = '1.4.13~ds1-1~deb11u4';
+    bullseye.containerd.aptLists = true;
+    const r = runCheck('containerd-compat', bullseye);
+    expect(r.status).toBe('fail');
+    expect(r.message).toContain('1.4.13~ds1-1~deb11u4');
+    expect(r.message).toContain('CRI v1 runtime API is not implemented');
+    expect(r.fix).toMatch(/containerd\.version|source: binary/);
+    const bookworm = ubuntu();
+    bookworm.containerd.aptCandidate = '1.6.20~ds1-1+deb12u2';
+    bookworm.containerd.aptLists = true;
+    expect(runCheck('containerd-compat', bookworm)).toMatchObject({ status: 'pass', message: expect.stringContaining('would install 1.6.20~ds1-1+deb12u2') });
+    expect(runCheck('containerd-compat', bookworm, controlPlane, makeInventory({ kubernetes: { version: '1.30.4' } })).status).toBe('fail');
+    // A pinned version was judged by validate; a fresh host without apt lists is not judged yet.
+    expect(runCheck('containerd-compat', bullseye, controlPlane, makeInventory({ containerd: { version: '1.7.24', source: 'package', registryMirrors: {} } })).status).toBe('skip');
+    const fresh = ubuntu();
+    fresh.containerd.aptCandidate = '(none)';
+    fresh.containerd.aptLists = false;
+    expect(runCheck('containerd-compat', fresh).status).toBe('skip');
+    fresh.containerd.aptLists = true;
+    expect(runCheck('containerd-compat', fresh).message).toMatch(/no containerd package/);
+  });
   it('containerd-compat: CRI disabled in config.toml warns that up fixes it, with the manual fix', () => {
     const r = runCheck('containerd-compat', rocky());
     expect(r.status).toBe('warn');
