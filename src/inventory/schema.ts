@@ -174,7 +174,22 @@ export const inventorySchema = z.strictObject({
   firewall: z
     .strictObject({
       /** Opening ports is always allowed with --fix; disabling the firewall only with this set. */
-      allowDisable: z.boolean().default(false).describe('Let preflight --fix disable a firewall instead of only opening ports'),
+      // kinstall never disables a firewall: --fix opens the role's ports in firewalld and ufw and
+      // leaves raw iptables/nftables rules to the operator. The field stays so existing inventories
+      // with `allowDisable: false` keep loading; `true` is refused rather than silently ignored.
+      allowDisable: z
+        .boolean()
+        .superRefine((value, ctx) => {
+          if (value) {
+            ctx.addIssue({
+              code: 'custom',
+              message: 'firewall.allowDisable: true is not supported: kinstall never disables a firewall',
+              params: { hint: 'remove the field; kinstall preflight --fix opens the needed ports in firewalld or ufw, other firewalls are left to you (docs/checks.md, firewall)' },
+            });
+          }
+        })
+        .default(false)
+        .describe('Must be false (or absent): kinstall never disables a firewall; preflight --fix only opens ports'),
     })
     .default({ allowDisable: false }),
   preflight: z

@@ -185,3 +185,12 @@ describe('kinstall schema', () => {
     expect(schema).toContain('NoSchedule');
   });
 });
+
+describe('firewall.allowDisable (a field must have an effect or be refused)', () => {
+  it('false loads; true is refused at its line with the reason and what to do', () => {
+    expect(load(`${inventoryText({})}firewall: {allowDisable: false}\n`).ok).toBe(true);
+    const [problem] = problemsOf(`${inventoryText({})}firewall: {allowDisable: true}\n`);
+    expect(problem!.message).toMatch(/kinstall never disables a firewall/);
+    expect(problem!.hint).toMatch(/--fix opens the needed ports/);
+  });
+});

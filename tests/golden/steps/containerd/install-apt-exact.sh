@@ -47,9 +47,9 @@ kinstall_pkg_lock_wait() {
 kinstall_pkg_lock_wait
 # --- end of the package-manager wait ---
 export DEBIAN_FRONTEND=noninteractive
-apt-get -o DPkg::Lock::Timeout=300 update -q
+apt-get -o DPkg::Lock::Timeout=600 update -q
 ver='1.6.20~ds1-1+deb12u2'
 apt-mark unhold containerd >/dev/null 2>&1 || true
-apt-get -o DPkg::Lock::Timeout=300 install -y -q --allow-downgrades containerd="$ver"
+apt-get -o DPkg::Lock::Timeout=600 install -y -q --allow-downgrades containerd="$ver"
 apt-mark hold containerd
 echo "installed=$ver"

@@ -47,7 +47,7 @@ kinstall_pkg_lock_wait() {
 kinstall_pkg_lock_wait
 # --- end of the package-manager wait ---
 export DEBIAN_FRONTEND=noninteractive
-apt-get -o DPkg::Lock::Timeout=300 update -q
+apt-get -o DPkg::Lock::Timeout=600 update -q
 # The inventory gives the upstream version (e.g. 1.6.20): resolve the exact Debian version.
 ver=$(apt-cache madison containerd | awk -F'|' '{ gsub(/ /, "", $2); print $2 }' | grep -E '^([0-9]+:)?1\.6\.20([~+-]|$)' | head -n1 || true)
 if [ -z "$ver" ]; then
@@ -55,6 +55,6 @@ if [ -z "$ver" ]; then
   exit 1
 fi
 apt-mark unhold containerd >/dev/null 2>&1 || true
-apt-get -o DPkg::Lock::Timeout=300 install -y -q --allow-downgrades containerd="$ver"
+apt-get -o DPkg::Lock::Timeout=600 install -y -q --allow-downgrades containerd="$ver"
 apt-mark hold containerd
 echo "installed=$ver"

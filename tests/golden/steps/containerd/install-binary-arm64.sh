@@ -60,7 +60,7 @@ fi
 tar -C /usr/local -xzf "$tmp/containerd.tar.gz"
 # containerd needs runc; the archive does not carry it.
 if ! command -v runc >/dev/null 2>&1; then
-  if command -v apt-get >/dev/null 2>&1; then apt-get -o DPkg::Lock::Timeout=300 update -q && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -q runc; else dnf install -y -q runc; fi
+  if command -v apt-get >/dev/null 2>&1; then apt-get -o DPkg::Lock::Timeout=600 update -q && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q runc; else dnf install -y -q runc; fi
 fi
 mkdir -p /usr/local/lib/kinstall
 echo bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb > /usr/local/lib/kinstall/containerd-archive.sha256

@@ -57,8 +57,8 @@ else
 fi
 gpg --batch --yes --homedir "$tmp" --dearmor -o "$tmp/keyring.gpg" "$tmp/Release.key"
 install -m 0644 "$tmp/keyring.gpg" /etc/apt/keyrings/kubernetes-apt-keyring.gpg
-apt-get -o DPkg::Lock::Timeout=300 update -q
+apt-get -o DPkg::Lock::Timeout=600 update -q
 apt-mark unhold kubeadm kubelet kubectl >/dev/null 2>&1 || true
-apt-get -o DPkg::Lock::Timeout=300 install -y -q --allow-downgrades kubeadm=1.28.15-1.1 kubelet=1.28.15-1.1 kubectl=1.28.15-1.1 cri-tools
+apt-get -o DPkg::Lock::Timeout=600 install -y -q --allow-downgrades kubeadm=1.28.15-1.1 kubelet=1.28.15-1.1 kubectl=1.28.15-1.1 cri-tools
 apt-mark hold kubeadm kubelet kubectl >/dev/null
 systemctl enable kubelet
