@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { dashboardSpec, flannelSpec } from '../templates/render-all.js';
 import { describe, expect, it } from 'vitest';
 import { renderDashboardTokenScript } from '../../../src/cli/commands/dashboard-token.js';
 import { render } from '../../../src/render.js';
@@ -26,23 +27,6 @@ const ctx = { inventory, hosts };
 const cp = hosts[0]!;
 
 // Specs for the add-on scripts (same shape as the real steps use).
-const flannelSpec = {
-  id: 'cni',
-  title: 'cni',
-  file: 'kube-flannel.yaml',
-  enabled: () => true,
-  manifest: () => '',
-  workloads: [{ kind: 'daemonset' as const, name: 'kube-flannel-ds', namespace: 'kube-flannel' }],
-};
-const dashboardSpec = {
-  ...flannelSpec,
-  id: 'dashboard',
-  file: 'dashboard.yaml',
-  workloads: [
-    { kind: 'deployment' as const, name: 'kubernetes-dashboard', namespace: 'kubernetes-dashboard' },
-    { kind: 'deployment' as const, name: 'dashboard-metrics-scraper', namespace: 'kubernetes-dashboard' },
-  ],
-};
 
 describe('step scripts (golden, Debian 1.28.15 and RHEL where they differ)', () => {
   it('prepare-host', () => {

@@ -22,7 +22,8 @@ export type OutputLanguage = 'sh' | 'yaml' | 'toml' | 'line';
 /** One rendered remote script or config file, or the error its renderer refused the input with. */
 export type Output = { name: string; lang: OutputLanguage; text: string } | { name: string; lang: OutputLanguage; error: Error };
 
-const flannelSpec = {
+/** Add-on specs as the steps' golden tests use them (tests/unit/steps/golden.test.ts imports these). */
+export const flannelSpec = {
   id: 'cni',
   title: 'cni',
   file: 'kube-flannel.yaml',
@@ -30,11 +31,14 @@ const flannelSpec = {
   manifest: () => '',
   workloads: [{ kind: 'daemonset' as const, name: 'kube-flannel-ds', namespace: 'kube-flannel' }],
 };
-const dashboardSpec = {
+export const dashboardSpec = {
   ...flannelSpec,
   id: 'dashboard',
   file: 'dashboard.yaml',
-  workloads: [{ kind: 'deployment' as const, name: 'kubernetes-dashboard', namespace: 'kubernetes-dashboard' }],
+  workloads: [
+    { kind: 'deployment' as const, name: 'kubernetes-dashboard', namespace: 'kubernetes-dashboard' },
+    { kind: 'deployment' as const, name: 'dashboard-metrics-scraper', namespace: 'kubernetes-dashboard' },
+  ],
 };
 
 /**
