@@ -20,6 +20,8 @@ export interface ClusterUnderTest {
   rootSh(host: ClusterHost, script: string): string;
   /** The lab registry mirror's access log (lab/run/registry.log). */
   registryLogFile: string;
+  /** The inventory's kubernetes.imageRepository (the name containerd stores kubeadm's images under); default: the lab registry's direct address. */
+  imageRepository?: string;
 }
 
 /** What a `kinstall up` run left: exit code, output and its run log. */
@@ -69,6 +71,7 @@ export function expectOperatorKubeconfig(c: ClusterUnderTest, file: string): voi
 
 /** containerd configured for systemd cgroups and hosts.toml mirrors; images came from the lab mirror. */
 export function expectContainerdPulledFromMirror(c: ClusterUnderTest): void {
+  const repository = c.imageRepository ?? '10.77.255.1:5000/google_containers';
   for (const h of c.hosts) {
     const config = c.rootSh(h, 'cat /etc/containerd/config.toml');
     expect(config).toMatch(/SystemdCgroup = true/);
@@ -76,9 +79,9 @@ export function expectContainerdPulledFromMirror(c: ClusterUnderTest): void {
     expect(config).not.toMatch(/^\s*\[.*registry\.mirrors/m);
     const images = c.rootSh(h, 'ctr -n k8s.io images ls -q');
     expect(images, h.name).toContain('docker.io/flannel/flannel:v0.25.6');
-    expect(images, h.name).toContain('10.77.255.1:5000/google_containers/kube-proxy:v1.28.15');
+    expect(images, h.name).toContain(`${repository}/kube-proxy:v1.28.15`);
   }
-  expect(c.rootSh(c.hosts[0]!, 'ctr -n k8s.io images ls -q')).toContain('10.77.255.1:5000/google_containers/etcd:');
+  expect(c.rootSh(c.hosts[0]!, 'ctr -n k8s.io images ls -q')).toContain(`${repository}/etcd:`);
   // The registry's own access log: every host fetched from it with containerd.
   const registryLog = fs.readFileSync(c.registryLogFile, 'utf8');
   for (const h of c.hosts) {

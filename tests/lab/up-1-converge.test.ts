@@ -1,3 +1,4 @@
+import { parse } from 'yaml';
 import fs from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -33,6 +34,8 @@ beforeAll(() => {
     hosts: l.hosts,
     rootSh: (h, script) => rootSh(l, l.hosts.find((x) => x.name === h.name)!, script),
     registryLogFile: `${l.labDir}/run/registry.log`,
+    // The lab inventory goes through the registry front (as registry.k8s.io answers, with 307s).
+    imageRepository: (parse(fs.readFileSync(l.inventory, 'utf8')) as { kubernetes: { imageRepository: string } }).kubernetes.imageRepository,
   };
   fs.rmSync(testKubeconfig, { force: true });
 });
