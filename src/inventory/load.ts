@@ -108,6 +108,9 @@ function firstInvalidUtf8(bytes: Buffer): number {
 }
 
 /** Parses, validates and resolves inventory text; `file` names it in problems and anchors relative paths. */
+/** Top-level sections with defaults: an empty one (YAML null) reads as absent. */
+const optionalSections = ['ssh', 'containerd', 'network', 'addons', 'firewall', 'preflight'] as const;
+
 export function loadInventoryText(text: string, file: string, options: LoadOptions = {}): LoadResult {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
@@ -139,6 +142,9 @@ export function loadInventoryText(text: string, file: string, options: LoadOptio
   }
 
   const positions = new PositionFinder(doc, lineCounter);
+  // An optional section written with nothing under it (`containerd:` with every line commented
+  // out) is YAML null: it means "the defaults", as if the key were absent.
+  for (const key of optionalSections) if ((raw as Record<string, unknown>)[key] === null) delete (raw as Record<string, unknown>)[key];
   const parsed = inventorySchema.safeParse(raw);
   const problems = parsed.success ? [] : schemaIssuesToProblems(parsed.error.issues, { file, raw, positions, schema: inventorySchema });
   problems.push(...validateCrossFields(lenientFields(raw as Record<string, unknown>), { file, positions }, options));

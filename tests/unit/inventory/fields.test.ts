@@ -194,3 +194,11 @@ describe('firewall.allowDisable (a field must have an effect or be refused)', ()
     expect(problem!.hint).toMatch(/--fix opens the needed ports/);
   });
 });
+
+describe('empty optional sections', () => {
+  it('`containerd:` with nothing under it (YAML null) means the defaults, like an absent key', () => {
+    const loaded = load(`${inventoryText({})}containerd:\nnetwork:\naddons:\n`);
+    expect(loaded.ok && loaded.inventory.containerd).toEqual({ source: 'package', registryMirrors: {} });
+    expect(loaded.ok && loaded.inventory.network.plugin).toBe('flannel');
+  });
+});
