@@ -1,3 +1,4 @@
+import { kubeletNodeLabel } from '../inventory/grammar.js';
 import type { Inventory } from '../inventory/schema.js';
 import type { ResolvedHost } from '../inventory/types.js';
 import { render } from '../render.js';
@@ -136,36 +137,15 @@ export function registrationTaints(host: ResolvedHost): NodeTaint[] | null {
   return host.isControlPlane ? [controlPlaneTaint, ...own] : own;
 }
 
-// Label keys the kubelet may set on its own Node (k8s.io/kubelet/pkg/apis/well_known_labels.go,
-// IsKubeletLabel): these keys, and the [*.]kubelet.kubernetes.io / [*.]node.kubernetes.io namespaces.
-const kubeletLabels = new Set([
-  'kubernetes.io/hostname',
-  'kubernetes.io/os',
-  'kubernetes.io/arch',
-  'beta.kubernetes.io/os',
-  'beta.kubernetes.io/arch',
-  'beta.kubernetes.io/instance-type',
-  'node.kubernetes.io/instance-type',
-  'failure-domain.beta.kubernetes.io/zone',
-  'failure-domain.beta.kubernetes.io/region',
-  'topology.kubernetes.io/zone',
-  'topology.kubernetes.io/region',
-]);
-const kubeletLabelNamespaces = ['kubelet.kubernetes.io', 'node.kubernetes.io'];
-
 /**
  * Whether `kubelet --node-labels` accepts a label key. The kubelet refuses to START with any other
  * key in the kubernetes.io or k8s.io namespaces (cmd/kubelet/app/options/options.go, "unknown
  * 'kubernetes.io' or 'k8s.io' labels specified with --node-labels"), e.g. node-role.kubernetes.io/*;
- * those are applied with kubectl by the node-metadata step instead.
+ * those are applied with kubectl by the node-metadata step instead. The rule itself (IsKubeletLabel)
+ * lives once, in the inventory grammar.
  */
 export function kubeletMaySetLabel(key: string): boolean {
-  if (kubeletLabels.has(key)) return true;
-  const slash = key.indexOf('/');
-  const ns = slash >= 0 ? key.slice(0, slash) : '';
-  const inNs = (n: string) => ns === n || ns.endsWith(`.${n}`);
-  if (!inNs('kubernetes.io') && !inNs('k8s.io')) return true;
-  return kubeletLabelNamespaces.some(inNs);
+  return kubeletNodeLabel(key) === undefined;
 }
 
 /** kubelet's --node-labels value for a host ("" when none may be set by the kubelet), keys sorted. */
