@@ -18,13 +18,20 @@ export function keyscanArgs(address: string, port: number, timeoutSeconds: numbe
   return ['-c', '-p', String(port), '-T', String(Math.max(1, Math.ceil(timeoutSeconds))), '--', address];
 }
 
-/** Certificate lines of ssh-keyscan's output (`host type base64`); comments and plain keys skipped. */
+/**
+ * Certificate lines of ssh-keyscan's output; comments and plain keys skipped. OpenSSH 9.x prints a
+ * certificate as `type base64` without the host name (ssh-keyscan.c keyprint(): a certificate is
+ * not a known_hosts line), plain keys as `host type base64`; both shapes are read.
+ */
 export function parseKeyscanOutput(stdout: string): ScannedCertificate[] {
   const out: ScannedCertificate[] = [];
   for (const raw of stdout.split('\n')) {
-    const [, type, base64] = raw.trim().split(/\s+/);
-    if (!type || !base64 || raw.startsWith('#') || !type.endsWith('-cert-v01@openssh.com')) continue;
-    out.push({ type, blob: Buffer.from(base64, 'base64') });
+    if (raw.trimStart().startsWith('#')) continue;
+    const fields = raw.trim().split(/\s+/);
+    const i = fields.findIndex((f) => f.endsWith('-cert-v01@openssh.com'));
+    const base64 = i >= 0 ? fields[i + 1] : undefined;
+    if (i < 0 || i > 1 || !base64) continue;
+    out.push({ type: fields[i]!, blob: Buffer.from(base64, 'base64') });
   }
   return out;
 }
