@@ -89,7 +89,7 @@ describe('host certificate checks', () => {
 
   it('refuses a tampered signature, and a certificate altered after signing', () => {
     const b = Buffer.from(blobOf(recorded.edForever));
-    b[b.length - 5] ^= 1;
+    b[b.length - 5]! ^= 1;
     expect(checkHostCertificate(parseCertificate(b), 'web1.example', now)).toEqual({ ok: false, reason: 'its CA signature is invalid' });
     // "web1.example" -> "web1.examplf" in the principals: the signature no longer covers it.
     const altered = Buffer.from(blobOf(recorded.edForever));
@@ -98,7 +98,7 @@ describe('host certificate checks', () => {
     expect(checkHostCertificate(parseCertificate(altered), 'web1.examplf', now)).toEqual({ ok: false, reason: 'its CA signature is invalid' });
     for (const line of [recorded.ecdsaByEcdsa, recorded.rsaByRsa256]) {
       const t = Buffer.from(blobOf(line));
-      t[t.length - 3] ^= 0x40;
+      t[t.length - 3]! ^= 0x40;
       expect(checkHostCertificate(parseCertificate(t), 'web1.example', now)).toMatchObject({ ok: false });
     }
   });
