@@ -171,6 +171,9 @@ async function connectVerified(
     ...(opts.dryRun ? { dryRun: true } : {}),
     ...(opts.pendingHostKeys ? { pending: opts.pendingHostKeys } : {}),
     ...(opts.notify ? { notify: opts.notify } : {}),
+    // A forwarded socket means a bastion hop: ssh-keyscan could not reach the host through it.
+    ...(hop.sock ? { viaBastion: ssh.bastion?.address ?? 'bastion' } : {}),
+    keyscanTimeoutSeconds: ssh.connectTimeoutSeconds,
   });
   // ssh2 reports a failed algorithm negotiation without the server's list; its debug output has it.
   let serverHostKeyAlgorithms: string[] | undefined;

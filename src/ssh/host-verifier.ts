@@ -1,9 +1,12 @@
 import { ExitCode, KinstallError } from '../errors.js';
 import type { RunLog } from '../log.js';
 import { FileLockTimeout } from './file-lock.js';
+import { checkHostCertificate, parseCertificate, type OpenSshCertificate } from './host-cert.js';
+import { fetchHostCertificates, KeyscanUnavailable, type ScannedCertificate } from './keyscan.js';
 import {
   appendKnownHost,
   checkHostKey,
+  entryMatchesHost,
   fingerprint,
   formatKnownHostsLine,
   keyTypeOfBlob,
@@ -13,6 +16,7 @@ import {
   recordedKeyTypes,
   removeKeyCommand,
   type HostKeyVerdict,
+  type KnownHostsFile,
 } from './known-hosts.js';
 
 export interface HostKeyContext {
@@ -34,6 +38,14 @@ export interface HostKeyContext {
   pending?: PendingHostKeys;
   /** Tells the operator something besides the run log (the dry run's "would record"). */
   notify?: (host: string, message: string) => void;
+  /** The bastion this connection goes through: ssh-keyscan cannot, so certificates cannot be fetched. */
+  viaBastion?: string;
+  /** ssh-keyscan's -T for fetching a host certificate (default 10). */
+  keyscanTimeoutSeconds?: number;
+  /** Fetches the server's host certificates out of band (default: ssh-keyscan -c); tests replace it. */
+  fetchCertificates?: (address: string, port: number, timeoutSeconds: number) => Promise<ScannedCertificate[]>;
+  /** The clock certificate validity is checked against (tests). */
+  now?: () => Date;
 }
 
 /**
@@ -118,6 +130,107 @@ export class PendingHostKeys {
 }
 
 /**
+ * Verify the host through its OpenSSH host certificate, as ssh(1) would with `@cert-authority`
+ * (sshconnect.c check_host_cert): ssh2 cannot negotiate *-cert-v01@openssh.com host key
+ * algorithms (mscdex/ssh2 lib/protocol/constants.js SUPPORTED_SERVER_HOST_KEY), so the
+ * certificate is fetched out of band with ssh-keyscan -c. That is sound because the certificate
+ * binds a key to the name: the certificate must be signed by a CA of a matching @cert-authority
+ * line (not @revoked), be a valid host certificate for the name we connect to, and certify exactly
+ * the plain key the server proved it holds in ssh2's handshake (`key`). Whoever answers the
+ * keyscan, only a server holding a certified private key passes. Resolves to the refusal, if any.
+ */
+async function verifyByCertificate(ctx: HostKeyContext, known: KnownHostsFile, key: Buffer): Promise<KinstallError | undefined> {
+  const name = knownHostsName(ctx.address, ctx.port);
+  const principal = ctx.address.toLowerCase();
+  const file = ctx.knownHostsFile;
+  const cas = known.entries.filter((e) => e.marker === 'cert-authority' && entryMatchesHost(e, name));
+  const caLines = cas.map((e) => `${file}:${e.line}`).join(', ');
+  const fp = fingerprint(key);
+  const type = keyTypeOfBlob(key);
+  const head = `host certificate of ${ctx.what} (${name}) refused`;
+  const fail = (why: string, hint: string) =>
+    new KinstallError(`${head}: ${why}`, { exitCode: ExitCode.unreachable, host: ctx.host, hint });
+  const plainKeyHint = `verify the fingerprint ${fp} out of band (ssh-keygen -lf /etc/ssh/ssh_host_${type.replace(/^ssh-|-.*$/g, '')}_key.pub on the host), then record the plain key in ${file}`;
+
+  if (ctx.viaBastion) {
+    return fail(
+      `${caLines} trusts a certificate authority (@cert-authority) for it, but kinstall fetches host certificates with ssh-keyscan, which cannot go through the bastion ${ctx.viaBastion}`,
+      `${plainKeyHint} (e.g. ssh-keyscan run on the bastion: ssh-keyscan -p ${ctx.port} ${ctx.address})`,
+    );
+  }
+  let scanned: ScannedCertificate[];
+  try {
+    const fetch = ctx.fetchCertificates ?? ((a, p, t) => fetchHostCertificates(a, p, t));
+    scanned = await fetch(ctx.address, ctx.port, ctx.keyscanTimeoutSeconds ?? 10);
+  } catch (e) {
+    const missing = e instanceof KeyscanUnavailable;
+    return fail(
+      `${caLines} trusts a certificate authority (@cert-authority) for it, and kinstall fetches the host certificate with ssh-keyscan -c, but ${missing ? (e as Error).message : `ssh-keyscan failed: ${(e as Error).message}`}`,
+      missing ? `install the OpenSSH client (apt install openssh-client), or ${plainKeyHint}` : `check that ${ctx.address}:${ctx.port} is reachable from here, or ${plainKeyHint}`,
+    );
+  }
+  const certs: OpenSshCertificate[] = [];
+  const unreadable: string[] = [];
+  for (const s of scanned) {
+    try {
+      certs.push(parseCertificate(s.blob));
+    } catch (e) {
+      unreadable.push(`${s.type}: ${(e as Error).message}`);
+    }
+  }
+  if (certs.length === 0) {
+    return fail(
+      `${caLines} trusts a certificate authority (@cert-authority) for it, but the server presented no host certificate kinstall can read (ssh-keyscan -c -p ${ctx.port} ${ctx.address}${unreadable.length ? `: ${unreadable.join('; ')}` : ' found none'})`,
+      `configure a HostCertificate on the server (sshd_config), or ${plainKeyHint}`,
+    );
+  }
+  const cert = certs.find((c) => c.publicKey.equals(key));
+  if (!cert) {
+    return fail(
+      `key mismatch: in the handshake the server proved it holds ${type} key ${fp}, which none of its certificates (${certs.map((c) => `${c.certType} for ${fingerprint(c.publicKey)}`).join(', ')}) certifies`,
+      `certify the server's ${type} host key with the CA (ssh-keygen -s CA -h), or ${plainKeyHint}`,
+    );
+  }
+  const caFp = fingerprint(cert.signatureKey);
+  const ca = cas.find((e) => e.key.equals(cert.signatureKey));
+  if (!ca) {
+    return fail(
+      `its certificate (key id "${cert.keyId}") is signed by CA ${keyTypeOfBlobSafe(cert.signatureKey)} ${caFp}, which no @cert-authority line for ${name} trusts (${caLines} trust other CAs)`,
+      `if that CA is yours, add it: @cert-authority ${name} <CA public key> in ${file}; otherwise ${plainKeyHint}`,
+    );
+  }
+  const where = `${file}:${ca.line}`;
+  const revokedCa = known.entries.find((e) => e.marker === 'revoked' && e.key.equals(cert.signatureKey) && entryMatchesHost(e, name));
+  if (revokedCa) {
+    return fail(
+      `its certificate is signed by CA ${caFp} (trusted at ${where}), which ${file}:${revokedCa.line} marks as @revoked`,
+      'a revoked CA must never be accepted: re-issue the host certificate with a current CA',
+    );
+  }
+  const check = checkHostCertificate(cert, principal, ctx.now?.() ?? new Date());
+  if (!check.ok) {
+    return fail(
+      `its certificate (key id "${cert.keyId}", serial ${cert.serial}, CA ${caFp} trusted at ${where}) is not acceptable: ${check.reason}`,
+      /principal/.test(check.reason) || /not valid for the name/.test(check.reason)
+        ? `re-issue it with the name kinstall connects to (ssh-keygen -s CA -h -n ${principal},...), or use that name as the host's address`
+        : /expired|not valid yet/.test(check.reason)
+          ? 're-issue the host certificate (ssh-keygen -s CA -h -V ...) and check the clocks of both machines'
+          : `re-issue the host certificate, or ${plainKeyHint}`,
+    );
+  }
+  ctx.log.write(ctx.host, 'hostkey', `accepted ${name} ${type} ${fp} by its host certificate: key id "${cert.keyId}", serial ${cert.serial}, principal ${principal}, signed by CA ${caFp} trusted at ${where}`);
+  return undefined;
+}
+
+function keyTypeOfBlobSafe(blob: Buffer): string {
+  try {
+    return keyTypeOfBlob(blob);
+  } catch {
+    return 'unreadable';
+  }
+}
+
+/**
  * Decide on the server's host key (ssh2 hostVerifier). Refusals are kept as a KinstallError so
  * the connection failure can report the real reason instead of ssh2's generic "Host denied".
  */
@@ -158,23 +271,16 @@ export function createHostVerifier(ctx: HostKeyContext): {
             `host key of ${ctx.what} (${name}) has CHANGED: the server presented ${type} ${fp}, but ${verdict.lines.map((l) => `${where}:${l}`).join(', ')} records a different ${type} key${meanwhile}. This can be a man-in-the-middle attack, or the host was reinstalled`,
             `if you know the host was reinstalled, remove the old key (${removeKeyCommand(file, name)}) and connect again`,
           );
-        case 'unknown':
-          if (verdict.certAuthorityLines.length === 0) return undefined;
-          // ssh2 (mscdex/ssh2 lib/protocol/constants.js SUPPORTED_SERVER_HOST_KEY) has no
-          // *-cert-v01@openssh.com host key algorithm, so the server's certificate never reaches
-          // us; accepting its plain key instead would bypass the CA the operator chose to trust.
-          return err(
-            `host key of ${ctx.what} (${name}) cannot be verified: ${verdict.certAuthorityLines.map((l) => `${where}:${l}`).join(', ')} trusts a certificate authority (@cert-authority) for it, but kinstall cannot check host certificates yet (its SSH library does not negotiate certificate host keys); the server presented its plain ${type} key ${fp}`,
-            `verify that fingerprint out of band (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub on the host), then record the plain key: ssh-keyscan -p ${ctx.port} ${ctx.address} >> ${file}`,
-          );
         default:
           return undefined;
       }
     };
 
+    let known: KnownHostsFile;
     let verdict: HostKeyVerdict;
     try {
-      verdict = checkHostKey(readKnownHosts(file), name, key);
+      known = readKnownHosts(file);
+      verdict = checkHostKey(known, name, key);
     } catch (e) {
       // Thrown inside ssh2's callback it would escape the connection; refuse with the reason.
       refuse(err(`cannot read ${file} to verify the host key of ${ctx.what}: ${(e as Error).message}`, 'make the known_hosts file readable by the user running kinstall'), done);
@@ -190,6 +296,16 @@ export function createHostVerifier(ctx: HostKeyContext): {
       return;
     }
     if (verdict.status !== 'unknown') return refuse(err(`unexpected host key verdict ${verdict.status}`, 'report this as a kinstall bug'), done);
+
+    if (verdict.certAuthorityLines.length > 0) {
+      // A CA the operator chose to trust covers this host: its certificate decides, under either
+      // policy (accept-new must not record a plain key past the CA).
+      verifyByCertificate(ctx, known, key).then(
+        (e) => (e ? refuse(e, done) : done(true)),
+        (e: Error) => refuse(err(`host certificate of ${ctx.what} (${name}) could not be checked: ${e.message}`, 'report this as a kinstall bug'), done),
+      );
+      return;
+    }
 
     if (ctx.policy !== 'accept-new') {
       const note = verdict.knownTypes.length > 0 ? `; only ${verdict.knownTypes.join(', ')} keys are recorded for it` : '';

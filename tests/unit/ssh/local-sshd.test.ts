@@ -237,25 +237,85 @@ describe.skipIf(!isRoot)('SSH layer against a local sshd', () => {
     await expectConnectError(host({ port: otherPort, knownHostsFile: file, bastion: { address: '127.0.0.1', port: closed } }, 'behind3'), new RegExp(`bastion 127\\.0\\.0\\.1 connection to 127\\.0\\.0\\.1:${closed} was refused`));
   });
 
-  it('a real sshd with a CA-signed host certificate and only @cert-authority known: the specific "not supported" error', async () => {
-    // ssh2 cannot negotiate *-cert-v01@openssh.com host keys (the day this throws no more, verify
-    // certificates instead of refusing them).
-    expect(() => new ssh2.Client().connect({ host: '127.0.0.1', port: 1, username: 'x', algorithms: { serverHostKey: ['ssh-ed25519-cert-v01@openssh.com' as ssh2.ServerHostKeyAlgorithm] } })).toThrow(/Unsupported algorithm/);
-    const ca = path.join(dir, 'host-ca');
-    keygen(ca);
-    const hostKey = path.join(dir, 'hostCert');
-    keygen(hostKey);
-    execFileSync('ssh-keygen', ['-q', '-s', ca, '-I', 'test-host', '-h', '-n', '127.0.0.1', `${hostKey}.pub`]);
-    const certPort = await freePort();
-    daemons.push(await startLocalSshd({ dir, port: certPort, hostKey, authorizedKeysFile: path.join(dir, 'authorized_keys'), extraConfig: [`HostCertificate ${hostKey}-cert.pub`] }));
-    const caLine = `@cert-authority [127.0.0.1]:${certPort} ${fs.readFileSync(`${ca}.pub`, 'utf8').trim()}`;
-    const file = knownHostsWith('known_hosts.ca', [caLine]);
-    for (const policy of ['strict', 'accept-new'] as const) {
-      const f = await expectConnectError(host({ port: certPort, knownHostsFile: file, hostKeyPolicy: policy }), /trusts a certificate authority \(@cert-authority\) for it, but kinstall cannot check host certificates yet/);
-      expect(f.message).toContain(`${file}:1`);
-      expect(f.hint).toContain(`ssh-keyscan -p ${certPort} 127.0.0.1 >> ${file}`);
+  describe('a real sshd with a CA-signed host certificate and only @cert-authority known', () => {
+    let ca: string;
+    let caPub: string;
+    /** An sshd whose ed25519 host key is certified by `ca` with these ssh-keygen -n / -V values. */
+    async function certSshd(principals: string, validity: string): Promise<number> {
+      const hostKey = path.join(dir, `hostCert.${principals}.${validity}`.replace(/[^\w.]/g, '_'));
+      keygen(hostKey);
+      execFileSync('ssh-keygen', ['-q', '-s', ca, '-I', 'test-host', '-h', '-n', principals, '-V', validity, `${hostKey}.pub`]);
+      const p = await freePort();
+      daemons.push(await startLocalSshd({ dir, port: p, hostKey, authorizedKeysFile: path.join(dir, 'authorized_keys'), extraConfig: [`HostCertificate ${hostKey}-cert.pub`] }));
+      return p;
     }
-    expect(fs.readFileSync(file, 'utf8')).toBe(`${caLine}\n`);
+    let goodPort: number;
+    beforeAll(async () => {
+      ca = path.join(dir, 'host-ca');
+      keygen(ca);
+      caPub = fs.readFileSync(`${ca}.pub`, 'utf8').trim();
+      goodPort = await certSshd('127.0.0.1,web1.example', '+1h');
+    });
+
+    it('ssh2 still cannot negotiate certificate host keys (why kinstall fetches them with ssh-keyscan)', () => {
+      expect(() => new ssh2.Client().connect({ host: '127.0.0.1', port: 1, username: 'x', algorithms: { serverHostKey: ['ssh-ed25519-cert-v01@openssh.com' as ssh2.ServerHostKeyAlgorithm] } })).toThrow(/Unsupported algorithm/);
+    });
+
+    it('is accepted under strict when the certificate is valid for the address, and nothing is written', async () => {
+      const caLine = `@cert-authority [127.0.0.1]:${goodPort} ${caPub}`;
+      const file = knownHostsWith('known_hosts.ca', [caLine]);
+      for (const policy of ['strict', 'accept-new'] as const) {
+        const r = await connectHost(host({ port: goodPort, knownHostsFile: file, hostKeyPolicy: policy }), { log });
+        expect((await r.exec('echo ok')).stdout).toBe('ok\n');
+        await r.close();
+      }
+      expect(fs.readFileSync(file, 'utf8')).toBe(`${caLine}\n`);
+      expect(fs.readFileSync(logFile, 'utf8')).toMatch(new RegExp(`accepted \\[127\\.0\\.0\\.1\\]:${goodPort} ssh-ed25519 SHA256:\\S+ by its host certificate: key id "test-host", serial 0, principal 127\\.0\\.0\\.1, signed by CA SHA256:\\S+ trusted at ${file.replace(/[.]/g, '\\.')}:1`));
+    });
+
+    it('refuses a certificate for other names (wrong principal)', async () => {
+      const p = await certSshd('web2.example', '+1h');
+      const file = knownHostsWith('known_hosts.ca.principal', [`@cert-authority * ${caPub}`]);
+      for (const policy of ['strict', 'accept-new'] as const) {
+        const f = await expectConnectError(host({ port: p, knownHostsFile: file, hostKeyPolicy: policy }), /host certificate of local \(\[127\.0\.0\.1\]:\d+\) refused: .* is not valid for the name 127\.0\.0\.1 \(its principals: web2\.example\)/);
+        expect(f.message).toContain(`trusted at ${file}:1`);
+        expect(f.hint).toContain('-n 127.0.0.1');
+      }
+      expect(fs.readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(1);
+    });
+
+    it('refuses an expired certificate', async () => {
+      const p = await certSshd('127.0.0.1', '20200101:20200102');
+      const file = knownHostsWith('known_hosts.ca.expired', [`@cert-authority [127.0.0.1]:${p} ${caPub}`]);
+      await expectConnectError(host({ port: p, knownHostsFile: file }), new RegExp(`${file.replace(/[.]/g, '\\.')}:1\\) is not acceptable: it has expired \\(valid until 2020-01-0`));
+    });
+
+    it('refuses a certificate whose CA no @cert-authority line trusts', async () => {
+      const other = path.join(dir, 'other-ca');
+      keygen(other);
+      const file = knownHostsWith('known_hosts.ca.other', [`@cert-authority [127.0.0.1]:${goodPort} ${fs.readFileSync(`${other}.pub`, 'utf8').trim()}`]);
+      const f = await expectConnectError(host({ port: goodPort, knownHostsFile: file }), /is signed by CA ssh-ed25519 SHA256:\S+, which no @cert-authority line for \[127\.0\.0\.1\]:\d+ trusts/);
+      expect(f.message).toContain(`(${file}:1 trust other CAs)`);
+      // No CA line at all: the plain key is simply unknown.
+      await expectConnectError(host({ port: goodPort, knownHostsFile: knownHostsWith('known_hosts.ca.none', []) }), /is not in/);
+    });
+
+    it('refuses a certificate signed by a @revoked CA', async () => {
+      const file = knownHostsWith('known_hosts.ca.revoked', [`@cert-authority * ${caPub}`, `@revoked * ${caPub}`]);
+      await expectConnectError(host({ port: goodPort, knownHostsFile: file }), new RegExp(`trusted at ${file.replace(/[.]/g, '\\.')}:1\\), which ${file.replace(/[.]/g, '\\.')}:2 marks as @revoked`));
+    });
+
+    it('refuses a revoked host key even when its certificate is valid', async () => {
+      const hostPub = fs.readdirSync(dir).find((f) => f.startsWith('hostCert.127.0.0.1_web1') && f.endsWith('.pub') && !f.endsWith('-cert.pub'))!;
+      const file = knownHostsWith('known_hosts.ca.hostrevoked', [`@cert-authority * ${caPub}`, `@revoked * ${fs.readFileSync(path.join(dir, hostPub), 'utf8').trim()}`]);
+      await expectConnectError(host({ port: goodPort, knownHostsFile: file }), new RegExp(`which ${file.replace(/[.]/g, '\\.')}:2 marks as @revoked`));
+    });
+
+    it('refuses behind a bastion, where ssh-keyscan cannot reach the host', async () => {
+      const file = knownHostsWith('known_hosts.ca.bastion', [`[127.0.0.1]:${port} ${hostKeyA}`, `@cert-authority [127.0.0.1]:${goodPort} ${caPub}`]);
+      const f = await expectConnectError(host({ port: goodPort, knownHostsFile: file, bastion: { address: '127.0.0.1', port } }), /ssh-keyscan, which cannot go through the bastion 127\.0\.0\.1/);
+      expect(f.hint).toContain('record the plain key');
+    });
   });
 
   it('a real sshd offering only ssh-rsa host keys is refused unless allowSha1Rsa', async () => {
