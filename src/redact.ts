@@ -24,7 +24,12 @@ export function registerSecret(value: string | undefined): void {
 /** Replaces every registered secret (and every one in `extra`), longest first so a secret containing another is hidden whole. */
 export function redact(text: string, extra: readonly string[] = []): string {
   if (secrets.size === 0 && extra.length === 0) return text;
-  const all = [...new Set([...secrets, ...extra.filter((s) => s.length > 0)])].sort((a, b) => b.length - a.length);
+  return replaceSecrets(text, [...secrets, ...extra]);
+}
+
+/** Replaces each of `list` (empty values ignored), longest first so a secret containing another is hidden whole. */
+export function replaceSecrets(text: string, list: readonly string[]): string {
+  const all = [...new Set(list.filter((s) => s.length > 0))].sort((a, b) => b.length - a.length);
   let out = text;
   for (const s of all) if (out.includes(s)) out = out.split(s).join(redactedMark);
   return out;

@@ -1,14 +1,9 @@
+import { replaceSecrets } from '../redact.js';
 /** How much of each output stream goes to the run log: enough to debug, small enough to read. */
 export const logStreamLimit = 4096;
 
-/** Replace every occurrence of each secret; longest first so a secret containing another is hidden whole. */
-export function redactSecrets(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const s of [...secrets].filter((x) => x.length > 0).sort((a, b) => b.length - a.length)) {
-    out = out.split(s).join('<redacted>');
-  }
-  return out;
-}
+/** Replace every occurrence of each secret (the one replacement rule, src/redact.ts). */
+export const redactSecrets = replaceSecrets;
 
 export function truncateForLog(text: string, limit = logStreamLimit): string {
   if (text.length <= limit) return text;
