@@ -12,6 +12,8 @@ import { RESOURCES, apiVersionOf, findResource, groupVersions, qualifiedResource
 import { labelValueErrors, qualifiedNameErrors, TAINT_EFFECTS } from '../labels.js';
 import { StatusError, badRequest, invalid, methodNotSupported, notFound, pathNotFound, unauthorized } from './status.js';
 import { ObjectStore, type KubeObject } from './store.js';
+import { WatchHub } from './watch.js';
+import { openApiResponse } from './openapi.js';
 
 export interface ApiServerOptions {
   bindAddress: string;
@@ -103,6 +105,7 @@ function discovery(res: ServerResponse, pathname: string): boolean {
 export async function startApiServer(opts: ApiServerOptions): Promise<RunningApiServer> {
   const store = new ObjectStore(opts.storageDir);
   seed(store);
+  const watchHub = new WatchHub(store);
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'https://apiserver');
@@ -120,14 +123,16 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
       if (['/healthz', '/livez', '/readyz'].includes(pathname)) return send(res, 200, 'ok');
       if (pathname === '/version') return send(res, 200, versionInfo(opts.gitVersion));
       if (discovery(res, pathname)) return;
+      const openApi = openApiResponse(pathname, opts.gitVersion);
+      if (openApi) return send(res, 200, openApi);
       throw pathNotFound();
     }
 
     const { type, namespace, name, subresource } = parsed;
     if (subresource && !(type.subresources ?? []).includes(subresource)) throw pathNotFound();
     const watch = url.searchParams.get('watch');
-    if (watch === 'true' || watch === '1') throw methodNotSupported('watch is not supported by the kinstall lab simulator: poll with list');
-    const verb = req.method === 'GET' ? (name ? 'get' : 'list') : VERBS[req.method ?? ''];
+    const watching = req.method === 'GET' && (watch === 'true' || watch === '1');
+    const verb = watching ? 'watch' : req.method === 'GET' ? (name ? 'get' : 'list') : VERBS[req.method ?? ''];
     if (!verb) throw methodNotSupported(`the server does not allow this method on the requested resource`);
     const attrs: RequestAttributes = { verb, group: type.group, resource: type.resource, subresource, namespace, name };
     if (!authorize(store, user, attrs)) {
@@ -137,6 +142,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     const ns = type.namespaced ? namespace ?? '' : '';
     if (type.namespaced && namespace && (req.method === 'POST') && !store.get(namespacesType, '', namespace)) throw notFound(namespacesType, namespace);
 
+    if (verb === 'watch') return watchHub.serve(req, res, type, type.namespaced ? namespace : undefined, name, url.searchParams);
     if (verb === 'list') {
       const labelSel = url.searchParams.get('labelSelector');
       const fieldSel = url.searchParams.get('fieldSelector');
@@ -213,7 +219,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   return {
     port: (server.address() as AddressInfo).port,
     store,
-    close: () => new Promise((resolve) => { clearInterval(timer); server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () => new Promise((resolve) => { clearInterval(timer); watchHub.stop(); server.closeAllConnections(); server.close(() => resolve()); }),
   };
 }
 
