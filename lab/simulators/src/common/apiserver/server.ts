@@ -6,13 +6,14 @@ import type { AddressInfo } from 'node:net';
 import type { KeyPair } from '../pki.js';
 import { authenticate, signServiceAccountToken, type ServiceAccountSigner, type UserInfo } from './auth.js';
 import { newControllerState, POD_GC_QUARANTINE_MS, reconcile } from './controllers.js';
-import { matchesFieldSelector, matchesLabelSelector, mergePatch } from './patch.js';
+import { matchesFieldSelector, matchesLabelSelector } from './patch.js';
 import { authorize, bootstrapPolicy, forbiddenMessage, type RequestAttributes } from './rbac.js';
 import { RESOURCES, apiVersionOf, findResource, groupVersions, qualifiedResource, type ResourceType } from './resources.js';
 import { labelValueErrors, qualifiedNameErrors, TAINT_EFFECTS } from '../labels.js';
 import { StatusError, badRequest, invalid, methodNotSupported, notFound, pathNotFound, unauthorized } from './status.js';
 import { ObjectStore, type KubeObject } from './store.js';
 import { WatchHub } from './watch.js';
+import { applyPatch } from './patch-types.js';
 import { openApiResponse } from './openapi.js';
 
 export interface ApiServerOptions {
@@ -181,9 +182,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     const current = store.mustGet(type, ns, name!);
     let next: KubeObject;
     if (verb === 'patch') {
-      const ct = req.headers['content-type'] ?? '';
-      if (ct.includes('json-patch+json')) throw new StatusError(415, 'UnsupportedMediaType', 'JSON patch (RFC 6902) is not supported by the kinstall lab simulator; use merge-patch');
-      next = mergePatch(current, body) as KubeObject;
+      next = applyPatch(req.headers['content-type'], type, current, body);
       if (subresource === 'status') next = { ...current, status: next.status };
     } else {
       next = checkBody(type, body);
