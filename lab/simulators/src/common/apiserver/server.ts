@@ -14,6 +14,7 @@ import { StatusError, badRequest, invalid, methodNotSupported, notFound, pathNot
 import { ObjectStore, type KubeObject } from './store.js';
 import { WatchHub } from './watch.js';
 import { applyPatch } from './patch-types.js';
+import { sendTable, toTable, wantsTable } from './table.js';
 import { openApiResponse } from './openapi.js';
 
 export interface ApiServerOptions {
@@ -143,6 +144,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     const ns = type.namespaced ? namespace ?? '' : '';
     if (type.namespaced && namespace && (req.method === 'POST') && !store.get(namespacesType, '', namespace)) throw notFound(namespacesType, namespace);
 
+    const table = subresource ? undefined : wantsTable(req.headers.accept);
     if (verb === 'watch') return watchHub.serve(req, res, type, type.namespaced ? namespace : undefined, name, url.searchParams);
     if (verb === 'list') {
       const labelSel = url.searchParams.get('labelSelector');
@@ -151,9 +153,14 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
         .filter((o) => !labelSel || matchesLabelSelector(o.metadata.labels, labelSel))
         .filter((o) => !fieldSel || matchesFieldSelector(o, fieldSel))
         .map((o) => withTypeMeta(type, o));
+      if (table) return sendTable(res, toTable(type, items, store.listResourceVersion(), url.searchParams.get('includeObject'), table), table);
       return send(res, 200, { kind: `${type.kind}List`, apiVersion: apiVersionOf(type), metadata: { resourceVersion: store.listResourceVersion() }, items });
     }
-    if (verb === 'get') return send(res, 200, withTypeMeta(type, store.mustGet(type, ns, name!)));
+    if (verb === 'get') {
+      const obj = withTypeMeta(type, store.mustGet(type, ns, name!));
+      if (table) return sendTable(res, toTable(type, [obj], obj.metadata.resourceVersion, url.searchParams.get('includeObject'), table), table);
+      return send(res, 200, obj);
+    }
     if (verb === 'delete') {
       const gone = store.delete(type, ns, name!);
       return send(res, 200, type.resource === 'namespaces' ? withTypeMeta(type, gone) : { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name, ...(type.group ? { group: type.group } : {}), kind: type.resource, uid: gone.metadata.uid } });
