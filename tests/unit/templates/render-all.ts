@@ -14,6 +14,7 @@ import { kubeconfigServer, renderKubeconfigProbe } from '../../../src/steps/kube
 import { firewallPorts, hostsBlock, renderPrepareHostApply, renderPrepareHostProbe } from '../../../src/steps/prepare-host.js';
 import { apiServerEndpoint, firstControlPlane } from '../../../src/steps/remote.js';
 import { renderDeleteNode, renderResetScript } from '../../../src/steps/reset.js';
+import { renderDrainScript, renderDrainStateScript } from '../../../src/kube/drain.js';
 import { renderImagesProbe, renderImagesPull } from '../../../src/steps/images.js';
 import { desiredNodeMetadata, planNodeMetadata, renderNodeMetadataApply, renderNodeMetadataProbe } from '../../../src/steps/node-metadata.js';
 
@@ -86,6 +87,8 @@ export function renderAll(inventory: Inventory, hosts: ResolvedHost[]): Output[]
     add(`join/registered.sh#${i}`, 'sh', () => render('steps/join/registered.sh.hbs', { node: h.name }));
     add(`join/wait-registered.sh#${i}`, 'sh', () => render('steps/join/wait-registered.sh.hbs', { node: h.name, waitSeconds: 2 }));
     add(`reset/delete-node.sh#${i}`, 'sh', () => renderDeleteNode(h.name));
+    add(`drain/drain.sh#${i}`, 'sh', () => renderDrainScript(h.name, { timeoutSeconds: 300, force: true }));
+    add(`drain/state.sh#${i}`, 'sh', () => renderDrainStateScript(h.name));
   }
 
   add('containerd/probe.sh', 'sh', () => renderContainerdProbe(inventory));
