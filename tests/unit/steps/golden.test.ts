@@ -14,6 +14,7 @@ import { kubeconfigServer, renderKubeconfigProbe } from '../../../src/steps/kube
 import { renderPrepareHostApply, renderPrepareHostProbe, firewallPorts, hostsBlock } from '../../../src/steps/prepare-host.js';
 import { renderDeleteNode, renderResetScript } from '../../../src/steps/reset.js';
 import { renderDrainScript, renderDrainStateScript } from '../../../src/kube/drain.js';
+import { renderPruneProbe } from '../../../src/steps/prune.js';
 import { expectGolden } from '../../helpers/golden.js';
 import { labCluster } from './inventories.js';
 
@@ -143,6 +144,7 @@ describe('step scripts (golden, Debian 1.28.15 and RHEL where they differ)', () 
     golden('drain/drain-remove.sh', renderDrainScript('node3', { timeoutSeconds: 300, force: true }));
     golden('drain/drain-keep.sh', renderDrainScript('node3', { timeoutSeconds: 90, force: false }));
     golden('drain/state.sh', renderDrainStateScript('node3'));
+    golden('prune/nodes.sh', renderPruneProbe());
   });
 
   it('every rendered script is valid POSIX sh (dash -n)', () => {

@@ -15,6 +15,7 @@ import { firewallPorts, hostsBlock, renderPrepareHostApply, renderPrepareHostPro
 import { apiServerEndpoint, firstControlPlane } from '../../../src/steps/remote.js';
 import { renderDeleteNode, renderResetScript } from '../../../src/steps/reset.js';
 import { renderDrainScript, renderDrainStateScript } from '../../../src/kube/drain.js';
+import { renderPruneProbe } from '../../../src/steps/prune.js';
 import { renderImagesProbe, renderImagesPull } from '../../../src/steps/images.js';
 import { desiredNodeMetadata, planNodeMetadata, renderNodeMetadataApply, renderNodeMetadataProbe } from '../../../src/steps/node-metadata.js';
 
@@ -62,6 +63,7 @@ export function renderAll(inventory: Inventory, hosts: ResolvedHost[]): Output[]
   const certificateKey = 'c'.repeat(64);
 
   add('preflight/facts.sh', 'sh', () => renderFactsScript(inventory));
+  add('prune/nodes.sh', 'sh', () => renderPruneProbe());
   for (const [i, h] of hosts.entries()) {
     add(`preflight/fix.sh#${i}`, 'sh', () => fixScript({ host: h.name, actions: [], notFixable: [] }));
     add(`prepare-host/probe.sh#${i}`, 'sh', () => renderPrepareHostProbe(ctx, h));
