@@ -138,7 +138,7 @@ async function apply(ctx: StepContext, _host: ResolvedHost, remote: RemoteHost, 
       if ('unreachable' in conn) {
         throw new KinstallError(`refusing to prune control plane ${s.name}: not reachable over SSH (${conn.unreachable}), so its etcd member cannot be removed by kubeadm reset`, {
           exitCode: ExitCode.unreachable, host: s.name,
-          hint: `make ${s.address || 'the host'} reachable with the inventory's ssh settings (its host key in known_hosts), or remove the member by hand (etcdctl member remove, see docs/day2.md) and then kubectl delete node ${s.name}`,
+          hint: `make ${s.address || 'the host'} reachable with the inventory's ssh settings (its host key in known_hosts), or remove its etcd member by hand (README, "Removing nodes") and then kubectl delete node ${s.name}`,
         });
       }
       await conn.close().catch(() => undefined);
