@@ -47,8 +47,8 @@ function selectorMatches(node: KubeObject, nodeSelector: Record<string, string> 
  */
 export function schedulable(node: KubeObject, tolerations: any[] = []): boolean {
   if (!node.spec?.unschedulable) return true;
-  return tolerations.some((t: any) => (t.operator === 'Exists' && (!t.key || t.key === 'node.kubernetes.io/unschedulable'))
-    || (t.key === 'node.kubernetes.io/unschedulable' && (!t.effect || t.effect === 'NoSchedule')));
+  return tolerations.some((t: any) => (!t.effect || t.effect === 'NoSchedule')
+    && ((t.operator === 'Exists' && (!t.key || t.key === 'node.kubernetes.io/unschedulable')) || t.key === 'node.kubernetes.io/unschedulable'));
 }
 
 /**
