@@ -35,3 +35,13 @@ describe('drain state and plan', () => {
     expect(renderDrainScript('node3', { timeoutSeconds: 5, force: false })).not.toContain('--force');
   });
 });
+
+describe('--drain-timeout', () => {
+  it('whole seconds, at least 1; anything else is a usage error (exit 2)', async () => {
+    const { parseDrainTimeout } = await import('../../../src/cli/commands/reset.js');
+    expect(parseDrainTimeout('300')).toBe(300);
+    for (const bad of ['0', '5m', '-1', '1.5', '']) {
+      expect(() => parseDrainTimeout(bad)).toThrow(expect.objectContaining({ exitCode: 2 }));
+    }
+  });
+});
