@@ -25,6 +25,10 @@ export function renderDrainScript(node: string, opts: DrainOptions): string {
   return render('steps/drain/drain.sh.hbs', { adminConf, node, nodeRef: `node/${node}`, force: opts.force, timeoutFlag: `--timeout=${opts.timeoutSeconds}s` });
 }
 
+export function renderUncordonScript(node: string): string {
+  return render('steps/drain/uncordon.sh.hbs', { adminConf, node });
+}
+
 export function renderDrainStateScript(node: string): string {
   return render('steps/drain/state.sh.hbs', { adminConf, fieldSelector: `spec.nodeName=${node}` });
 }
@@ -155,4 +159,14 @@ export async function drainNode(cp: RemoteHost, node: string, opts: DrainOptions
     host: node,
     hint: `${blockers.length ? 'make room for these pods (scale the workload up, add a node, or relax the PodDisruptionBudget), ' : 'fix the cause above, '}then ${opts.resumeHint}: the drain resumes on the cordoned node`,
   });
+}
+
+/** Undo the cordon of a drained node that stays in the cluster (an upgraded worker); idempotent. */
+export async function uncordonNode(cp: RemoteHost, node: string): Promise<void> {
+  const res = await cp.exec(renderUncordonScript(node), { sudo: true, label: `uncordon ${node}` });
+  if (res.code !== 0) {
+    throw new KinstallError(`uncordon of ${node} failed (exit ${res.code}): ${res.stderr.trim().split('\n').slice(-1)[0] ?? ''}`, {
+      exitCode: ExitCode.stepFailed, host: node, hint: `kubectl uncordon ${node} on a control plane, or run the command again`,
+    });
+  }
 }

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findResource } from '../../../lab/simulators/src/common/apiserver/resources.js';
 import { issueCert } from '../../../lab/simulators/src/common/pki.js';
 import { KinstallError } from '../../../src/errors.js';
-import { describeDrainPlan, drainNode, readDrainState } from '../../../src/kube/drain.js';
+import { describeDrainPlan, drainNode, readDrainState, uncordonNode } from '../../../src/kube/drain.js';
 import type { ExecOptions, ExecResult } from '../../../src/ssh/types.js';
 import { ShellRemote } from '../lock/shell-remote.js';
 import { startTestApiServer, type TestApiServer } from './test-apiserver.js';
@@ -93,5 +93,8 @@ describe('drainNode against the simulators', () => {
       + '  fix: make room for these pods (scale the workload up, add a node, or relax the PodDisruptionBudget), then run it again: the drain resumes on the cordoned node');
     expect(api.server.store.get(findResource('', 'v1', 'nodes')!, '', 'w1')!.spec.unschedulable).toBe(true);
     expect(web()).toHaveLength(2);
+    await uncordonNode(cp, 'w1');
+    expect(api.server.store.get(findResource('', 'v1', 'nodes')!, '', 'w1')!.spec?.unschedulable).toBeUndefined();
+    await uncordonNode(cp, 'w1');
   }, 30_000);
 });

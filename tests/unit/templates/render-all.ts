@@ -14,7 +14,7 @@ import { kubeconfigServer, renderKubeconfigProbe } from '../../../src/steps/kube
 import { firewallPorts, hostsBlock, renderPrepareHostApply, renderPrepareHostProbe } from '../../../src/steps/prepare-host.js';
 import { apiServerEndpoint, firstControlPlane } from '../../../src/steps/remote.js';
 import { renderDeleteNode, renderResetScript } from '../../../src/steps/reset.js';
-import { renderDrainScript, renderDrainStateScript } from '../../../src/kube/drain.js';
+import { renderDrainScript, renderDrainStateScript, renderUncordonScript } from '../../../src/kube/drain.js';
 import { renderPruneProbe } from '../../../src/steps/prune.js';
 import { renderImagesProbe, renderImagesPull } from '../../../src/steps/images.js';
 import { desiredNodeMetadata, planNodeMetadata, renderNodeMetadataApply, renderNodeMetadataProbe } from '../../../src/steps/node-metadata.js';
@@ -91,6 +91,7 @@ export function renderAll(inventory: Inventory, hosts: ResolvedHost[]): Output[]
     add(`reset/delete-node.sh#${i}`, 'sh', () => renderDeleteNode(h.name));
     add(`drain/drain.sh#${i}`, 'sh', () => renderDrainScript(h.name, { timeoutSeconds: 300, force: true }));
     add(`drain/state.sh#${i}`, 'sh', () => renderDrainStateScript(h.name));
+    add(`drain/uncordon.sh#${i}`, 'sh', () => renderUncordonScript(h.name));
   }
 
   add('containerd/probe.sh', 'sh', () => renderContainerdProbe(inventory));
