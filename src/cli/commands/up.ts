@@ -71,7 +71,7 @@ async function up(file: string, flags: UpFlags): Promise<number> {
   };
   try {
     if (!flags.dryRun) {
-      await confirmOrAbort(`Install Kubernetes ${inventory.kubernetes.version} on ${targets.map((h) => h.name).join(', ')}?`, {
+      await confirmOrAbort(`Install Kubernetes ${inventory.kubernetes.version} on ${targets.map((h) => h.name).join(', ')}${flags.prune ? ', and drain and remove every Node that is not in the inventory' : ''}?`, {
         yes: flags.yes ?? false,
         requireWithoutTty: false, // up is idempotent and safe to run from scripts
       });
