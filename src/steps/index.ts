@@ -9,6 +9,7 @@ import { kubeconfigStep } from './kubeconfig.js';
 import { preflightStep } from './preflight.js';
 import { nodeMetadataStep } from './node-metadata.js';
 import { prepareHostStep } from './prepare-host.js';
+import { pruneStep } from './prune.js';
 import type { Step } from './types.js';
 
 /** The steps of `kinstall up`, in order. */
@@ -25,4 +26,5 @@ export const upSteps: Step[] = [
   cniStep,
   dashboardStep,
   kubeconfigStep,
+  pruneStep,
 ];

@@ -1,6 +1,7 @@
 import pLimit from 'p-limit';
 import { ExitCode, KinstallError } from '../errors.js';
 import type { ResolvedHost } from '../inventory/types.js';
+import { drainNode } from '../kube/drain.js';
 import { render } from '../render.js';
 import type { RemoteHost } from '../ssh/types.js';
 import { aptKeyring, aptListPath, rpmRepoPath } from './kube-packages.js';
@@ -16,12 +17,16 @@ export function renderDeleteNode(node: string): string {
 
 export interface ResetResult {
   reset: string[];
+  /** Hosts drained before their Node was deleted, with the pods evicted (ns/name). */
+  drained: Array<{ host: string; evicted: string[] }>;
   failures: KinstallError[];
 }
 
 /**
  * Resets the given hosts in parallel. When the first control plane stays (a partial reset), the
- * reset hosts' Node objects are deleted through it first, so the cluster forgets them.
+ * reset hosts are first drained through it one at a time (unless `drain` is false: --no-drain),
+ * then their Node objects deleted, so the cluster forgets them. A host whose drain fails is
+ * left cordoned and not reset (its failure names the blocking budgets); the others go on.
  */
 export async function resetHosts(opts: {
   hosts: ResolvedHost[];
@@ -29,14 +34,32 @@ export async function resetHosts(opts: {
   firstControlPlane: ResolvedHost;
   removePackages: boolean;
   concurrency: number;
+  /** Drain before deleting the Node (partial resets only); false = --no-drain. */
+  drain: { timeoutSeconds: number; resumeHint: string } | false;
 }): Promise<ResetResult> {
   const failures: KinstallError[] = [];
   const reset: string[] = [];
+  const drained: ResetResult['drained'] = [];
   const cpStays = !opts.hosts.some((h) => h.name === opts.firstControlPlane.name);
   const cpRemote = opts.remotes.get(opts.firstControlPlane.name);
   const limit = pLimit(opts.concurrency);
+  let toReset = opts.hosts;
+  if (cpStays && cpRemote && opts.drain) {
+    // One node at a time, like kubectl drain with several nodes: budgets are checked against
+    // what the previous drains left, so two nodes never take the last replicas together.
+    toReset = [];
+    for (const host of opts.hosts) {
+      try {
+        const r = await drainNode(cpRemote, host.name, { timeoutSeconds: opts.drain.timeoutSeconds, force: true, resumeHint: opts.drain.resumeHint });
+        if (r.drained) drained.push({ host: host.name, evicted: r.evicted });
+        toReset.push(host);
+      } catch (err) {
+        failures.push(err instanceof KinstallError ? err : new KinstallError(`drain failed: ${(err as Error).message}`, { exitCode: ExitCode.stepFailed, host: host.name }));
+      }
+    }
+  }
   await Promise.all(
-    opts.hosts.map((host) =>
+    toReset.map((host) =>
       limit(async () => {
         const remote = opts.remotes.get(host.name);
         try {
@@ -54,5 +77,5 @@ export async function resetHosts(opts: {
       }),
     ),
   );
-  return { reset, failures };
+  return { reset, drained, failures };
 }

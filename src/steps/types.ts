@@ -2,6 +2,7 @@ import type { Inventory } from '../inventory/schema.js';
 import type { ResolvedHost } from '../inventory/types.js';
 import type { RunLog } from '../log.js';
 import type { RemoteHost } from '../ssh/types.js';
+import type { PruneSettings } from './prune.js';
 
 /**
  * What a probe found: the human-readable changes an apply would make ("would change" lines;
@@ -30,6 +31,8 @@ export interface StepContext {
   memo: Map<string, Promise<unknown>>;
   /** Hosts that failed an earlier step of this run (the runner fills it; later steps skip them). */
   failedHosts?: Set<string>;
+  /** up --prune and how it reaches hosts that left the inventory (absent: report only). */
+  prune?: PruneSettings;
 }
 
 export interface Step {

@@ -32,7 +32,7 @@ export interface UpOutcome {
   log: string;
 }
 
-export const upStepIds = ['preflight', 'prepare-host', 'containerd', 'kube-packages', 'images', 'init', 'join-workers', 'node-metadata', 'cni', 'dashboard', 'kubeconfig'];
+export const upStepIds = ['preflight', 'prepare-host', 'containerd', 'kube-packages', 'images', 'init', 'join-workers', 'node-metadata', 'cni', 'dashboard', 'kubeconfig', 'prune'];
 
 /** Run-log labels of commands that change a host; a converged re-run must show none. */
 export const writeLabels = /\] exec: (?:upload |[a-z-]+: (?:apply|install|hold|restart|create token|upload-certs))/;

@@ -12,14 +12,15 @@ import {
   resourceRef, validationError, type KindInfo, type SourcedObject,
 } from './common/kubectl-manifests.js';
 import { JsonPathError, renderJsonPath } from './common/jsonpath.js';
+import { cordon, drain } from './common/kubectl-drain.js';
 import {
   EditError, TaintSpecError, editAnnotations, editLabels, editTaints, parseKeyValueArgs, parseTaintArgs,
 } from './common/labels.js';
 import { SIMULATOR_MARK, readSimVersion } from './common/sim-version.js';
 
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
-const VALUE_OPTS = new Set(['kubeconfig', 'namespace', 'n', 'output', 'o', 'filename', 'f', 'timeout', 'for', 'duration', 'selector', 'l', 'field-selector', 'request-timeout', 'raw']);
-const BOOL_OPTS = new Set(['all-namespaces', 'A', 'all', 'client', 'ignore-not-found', 'watch', 'w', 'overwrite']);
+const VALUE_OPTS = new Set(['kubeconfig', 'namespace', 'n', 'output', 'o', 'filename', 'f', 'timeout', 'for', 'duration', 'selector', 'l', 'field-selector', 'request-timeout', 'raw', 'grace-period']);
+const BOOL_OPTS = new Set(['all-namespaces', 'A', 'all', 'client', 'ignore-not-found', 'watch', 'w', 'overwrite', 'force', 'ignore-daemonsets', 'delete-emptydir-data']);
 
 interface Args { positional: string[]; opts: Map<string, string[]>; }
 
@@ -509,7 +510,32 @@ async function taint(a: Args): Promise<void> {
   console.log(`${kindRef(k)}/${name} ${r.verb}`);
 }
 
+const stdio = { out: (l: string) => console.log(l), err: (l: string) => console.error(l) };
+
+function nodeArg(a: Args, verb: string): string {
+  const [, name, extra] = a.positional;
+  if (!name) throw new KubectlError(`error: USAGE: ${verb} NODE [flags]\nSee 'kubectl ${verb} -h' for help and examples`);
+  if (extra) throw new KubectlError(`error: the simulator ${verb}s one node at a time`);
+  return name.replace(/^(nodes?|no)\//, '');
+}
+
+/** kubectl drain NODE (pkg/cmd/drain): --force, --ignore-daemonsets, --delete-emptydir-data, --grace-period, --timeout. */
+async function drainCmd(a: Args): Promise<void> {
+  const node = nodeArg(a, 'drain');
+  const grace = opt(a, 'grace-period') ?? '-1';
+  if (!/^-?\d+$/.test(grace)) throw new KubectlError(`error: invalid argument "${grace}" for "--grace-period" flag: strconv.ParseInt: parsing "${grace}": invalid syntax`);
+  const { client } = connect(a);
+  await drain(client, node, {
+    force: flag(a, 'force'), ignoreDaemonSets: flag(a, 'ignore-daemonsets'), deleteEmptyDirData: flag(a, 'delete-emptydir-data'),
+    gracePeriodSeconds: Number(grace), timeoutMs: parseDuration(opt(a, 'timeout') ?? '0s', 'timeout'),
+    retryDelayMs: Number(process.env.KINSTALL_SIM_EVICT_RETRY_MS ?? 5000),
+  }, stdio);
+}
+
 const COMMANDS: Record<string, (a: Args) => Promise<void>> = {
+  cordon: async (a) => { const n = nodeArg(a, 'cordon'); await cordon(connect(a).client, n, true, stdio); },
+  uncordon: async (a) => { const n = nodeArg(a, 'uncordon'); await cordon(connect(a).client, n, false, stdio); },
+  drain: drainCmd,
   apply, delete: del, get, wait, rollout, create: createToken, version, 'cluster-info': clusterInfo, label, annotate, taint,
 };
 

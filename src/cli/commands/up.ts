@@ -9,6 +9,10 @@ import { closeAll, confirmOrAbort, connectOrThrow, loadOrThrow, parseConcurrency
 import { upSteps } from '../../steps/index.js';
 import { firstControlPlane } from '../../steps/remote.js';
 import { formatPlan, formatSummary, runSteps, type StopFlag } from '../../steps/run.js';
+import { defaultDrainTimeoutSeconds } from '../../kube/drain.js';
+import { strayNodesMemoKey, strayReport, type StrayNode } from '../../steps/prune.js';
+import { parseDrainTimeout } from './reset.js';
+import { strayConnector } from './stray-connect.js';
 
 interface UpFlags {
   dryRun?: boolean;
@@ -18,6 +22,8 @@ interface UpFlags {
   yes?: boolean;
   kubeconfig?: string;
   forceUnlock?: boolean;
+  prune?: boolean;
+  drainTimeout: string;
 }
 
 export function registerUp(program: Command): void {
@@ -32,6 +38,8 @@ export function registerUp(program: Command): void {
     .option('--kubeconfig <file>', 'where to write the admin kubeconfig (default ./<cluster>.kubeconfig)')
     .option('--yes', 'do not ask for confirmation on a terminal')
     .option('--force-unlock', 'clear a STALE lock (left by a run that was killed or lost its connection) and proceed; a live lock is never broken')
+    .option('--prune', 'remove Nodes that are in the cluster but not in the inventory: drain, kubeadm reset on the host (over SSH, if reachable), delete the Node')
+    .option('--drain-timeout <seconds>', 'with --prune: how long a drain waits for PodDisruptionBudgets before it stops', String(defaultDrainTimeoutSeconds))
     .action(async (file: string, flags: UpFlags) => {
       process.exitCode = await up(file, flags);
     });
@@ -39,6 +47,7 @@ export function registerUp(program: Command): void {
 
 async function up(file: string, flags: UpFlags): Promise<number> {
   const concurrency = parseConcurrency(flags.concurrency);
+  const drainTimeoutSeconds = parseDrainTimeout(flags.drainTimeout);
   if (flags.dryRun && flags.forceUnlock) {
     throw new KinstallError('--force-unlock cannot be combined with --dry-run', { exitCode: ExitCode.usage, hint: 'a dry run never takes the lock (it only reports it); drop one of the two flags' });
   }
@@ -62,7 +71,7 @@ async function up(file: string, flags: UpFlags): Promise<number> {
   };
   try {
     if (!flags.dryRun) {
-      await confirmOrAbort(`Install Kubernetes ${inventory.kubernetes.version} on ${targets.map((h) => h.name).join(', ')}?`, {
+      await confirmOrAbort(`Install Kubernetes ${inventory.kubernetes.version} on ${targets.map((h) => h.name).join(', ')}${flags.prune ? ', and drain and remove every Node that is not in the inventory' : ''}?`, {
         yes: flags.yes ?? false,
         requireWithoutTty: false, // up is idempotent and safe to run from scripts
       });
@@ -85,6 +94,7 @@ async function up(file: string, flags: UpFlags): Promise<number> {
       kubeconfigPath: path.resolve(flags.kubeconfig ?? `${cluster}.kubeconfig`),
       notes: [] as string[],
       memo: new Map<string, Promise<unknown>>(),
+      prune: { enabled: flags.prune ?? false, drainTimeoutSeconds, connect: strayConnector(file, inventory, log) },
     };
     const result = await runSteps(upSteps, ctx, {
       dryRun: flags.dryRun ?? false,
@@ -99,6 +109,9 @@ async function up(file: string, flags: UpFlags): Promise<number> {
       const changed = formatPlan(result, { onlyChanges: true });
       out.push(changed ? `What changed:\n${changed}\n` : 'Nothing to change: the cluster already matches the inventory.\n');
     }
+    const strays = (await ctx.memo.get(strayNodesMemoKey)) as StrayNode[] | undefined;
+    const report = strayReport(strays ?? [], flags.prune ?? false);
+    if (report.length) out.push(...report, '');
     out.push(formatSummary(result));
     if (result.exitCode === 0 && !result.dryRun) out.push('', ...ctx.notes);
     out.push(`run log: ${log.file}`);

@@ -13,6 +13,8 @@ import { renderKubePackagesApply, renderKubePackagesProbe, renderRepoFile } from
 import { kubeconfigServer, renderKubeconfigProbe } from '../../../src/steps/kubeconfig.js';
 import { renderPrepareHostApply, renderPrepareHostProbe, firewallPorts, hostsBlock } from '../../../src/steps/prepare-host.js';
 import { renderDeleteNode, renderResetScript } from '../../../src/steps/reset.js';
+import { renderDrainScript, renderDrainStateScript, renderUncordonScript } from '../../../src/kube/drain.js';
+import { renderPruneProbe } from '../../../src/steps/prune.js';
 import { expectGolden } from '../../helpers/golden.js';
 import { labCluster } from './inventories.js';
 
@@ -137,6 +139,13 @@ describe('step scripts (golden, Debian 1.28.15 and RHEL where they differ)', () 
     golden('reset/reset.sh', renderResetScript({ removePackages: false }));
     golden('reset/reset-remove-packages.sh', renderResetScript({ removePackages: true }));
     golden('reset/delete-node.sh', renderDeleteNode('node3'));
+  });
+  it('drain', () => {
+    golden('drain/drain-remove.sh', renderDrainScript('node3', { timeoutSeconds: 300, force: true }));
+    golden('drain/drain-keep.sh', renderDrainScript('node3', { timeoutSeconds: 90, force: false }));
+    golden('drain/state.sh', renderDrainStateScript('node3'));
+    golden('drain/uncordon.sh', renderUncordonScript('node3'));
+    golden('prune/nodes.sh', renderPruneProbe());
   });
 
   it('every rendered script is valid POSIX sh (dash -n)', () => {

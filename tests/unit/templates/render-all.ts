@@ -14,6 +14,8 @@ import { kubeconfigServer, renderKubeconfigProbe } from '../../../src/steps/kube
 import { firewallPorts, hostsBlock, renderPrepareHostApply, renderPrepareHostProbe } from '../../../src/steps/prepare-host.js';
 import { apiServerEndpoint, firstControlPlane } from '../../../src/steps/remote.js';
 import { renderDeleteNode, renderResetScript } from '../../../src/steps/reset.js';
+import { renderDrainScript, renderDrainStateScript, renderUncordonScript } from '../../../src/kube/drain.js';
+import { renderPruneProbe } from '../../../src/steps/prune.js';
 import { renderImagesProbe, renderImagesPull } from '../../../src/steps/images.js';
 import { desiredNodeMetadata, planNodeMetadata, renderNodeMetadataApply, renderNodeMetadataProbe } from '../../../src/steps/node-metadata.js';
 
@@ -61,6 +63,7 @@ export function renderAll(inventory: Inventory, hosts: ResolvedHost[]): Output[]
   const certificateKey = 'c'.repeat(64);
 
   add('preflight/facts.sh', 'sh', () => renderFactsScript(inventory));
+  add('prune/nodes.sh', 'sh', () => renderPruneProbe());
   for (const [i, h] of hosts.entries()) {
     add(`preflight/fix.sh#${i}`, 'sh', () => fixScript({ host: h.name, actions: [], notFixable: [] }));
     add(`prepare-host/probe.sh#${i}`, 'sh', () => renderPrepareHostProbe(ctx, h));
@@ -86,6 +89,9 @@ export function renderAll(inventory: Inventory, hosts: ResolvedHost[]): Output[]
     add(`join/registered.sh#${i}`, 'sh', () => render('steps/join/registered.sh.hbs', { node: h.name }));
     add(`join/wait-registered.sh#${i}`, 'sh', () => render('steps/join/wait-registered.sh.hbs', { node: h.name, waitSeconds: 2 }));
     add(`reset/delete-node.sh#${i}`, 'sh', () => renderDeleteNode(h.name));
+    add(`drain/drain.sh#${i}`, 'sh', () => renderDrainScript(h.name, { timeoutSeconds: 300, force: true }));
+    add(`drain/state.sh#${i}`, 'sh', () => renderDrainStateScript(h.name));
+    add(`drain/uncordon.sh#${i}`, 'sh', () => renderUncordonScript(h.name));
   }
 
   add('containerd/probe.sh', 'sh', () => renderContainerdProbe(inventory));

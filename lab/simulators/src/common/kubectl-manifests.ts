@@ -5,6 +5,7 @@ import { parseAllDocuments } from 'yaml';
 import { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 import { ConfigMap, Namespace, Node, Pod, Secret, Service, ServiceAccount } from 'kubernetes-models/v1';
 import { DaemonSet, Deployment } from 'kubernetes-models/apps/v1';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 
 export interface KindInfo {
   kind: string;
@@ -66,6 +67,7 @@ export const KINDS: KindInfo[] = [
     specFields: ['selector', 'template', 'updateStrategy', 'minReadySeconds', 'revisionHistoryLimit'],
     validate: asModel(DaemonSet),
   },
+  { kind: 'PodDisruptionBudget', group: 'policy', version: 'v1', plural: 'poddisruptionbudgets', namespaced: true, aliases: ['pdb', 'poddisruptionbudget'], topFields: ['spec', 'status'], specFields: ['maxUnavailable', 'minAvailable', 'selector', 'unhealthyPodEvictionPolicy'], validate: asModel(PodDisruptionBudget) },
   { kind: 'ClusterRole', group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'clusterroles', namespaced: false, aliases: ['clusterrole'], topFields: ['rules', 'aggregationRule'], validate: asModel(ClusterRole) },
   { kind: 'ClusterRoleBinding', group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'clusterrolebindings', namespaced: false, aliases: ['clusterrolebinding'], topFields: ['subjects', 'roleRef'], validate: asModel(ClusterRoleBinding) },
   { kind: 'Role', group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'roles', namespaced: true, aliases: ['role'], topFields: ['rules'], validate: asModel(Role) },

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { detachedJws } from '../jws.js';
 import { csrSubject, signCsr, type KeyPair } from '../pki.js';
+import { reconcileDisruptionBudgets } from './disruption.js';
 import { findResource } from './resources.js';
 import type { KubeObject, ObjectStore } from './store.js';
 
@@ -36,6 +37,28 @@ export function toleratesTaints(node: KubeObject, tolerations: any[] = []): bool
 function selectorMatches(node: KubeObject, nodeSelector: Record<string, string> = {}): boolean {
   const labels = node.metadata.labels ?? {};
   return Object.entries(nodeSelector).every(([k, v]) => labels[k] === v);
+}
+
+/**
+ * The scheduler's NodeUnschedulable filter (pkg/scheduler/framework/plugins/nodeunschedulable):
+ * a cordoned node (spec.unschedulable) takes only pods tolerating the
+ * node.kubernetes.io/unschedulable:NoSchedule taint. DaemonSet pods carry that toleration
+ * (pkg/controller/daemon/util AddOrUpdateDaemonPodTolerations), so the DaemonSet loop ignores cordons.
+ */
+export function schedulable(node: KubeObject, tolerations: any[] = []): boolean {
+  if (!node.spec?.unschedulable) return true;
+  return tolerations.some((t: any) => (!t.effect || t.effect === 'NoSchedule')
+    && ((t.operator === 'Exists' && (!t.key || t.key === 'node.kubernetes.io/unschedulable')) || t.key === 'node.kubernetes.io/unschedulable'));
+}
+
+/**
+ * The default spreading of the scheduler (PodTopologySpread's default constraints over
+ * kubernetes.io/hostname, pkg/scheduler/apis/config/v1 defaults): among eligible nodes, the one
+ * with the fewest pods of the same workload (ties: the first by name).
+ */
+function leastLoaded(nodes: KubeObject[], pods: KubeObject[]): KubeObject {
+  const count = (n: KubeObject) => pods.filter((p) => p.spec?.nodeName === n.metadata.name).length;
+  return nodes.reduce((best, n) => (count(n) < count(best) ? n : best));
 }
 
 function podReady(p: KubeObject): boolean {
@@ -147,11 +170,11 @@ export function reconcile(store: ObjectStore, ca: KeyPair | undefined, caPem: st
   for (const dep of store.list(T.deployments)) {
     const want = dep.spec?.replicas ?? 1;
     const podSpec = dep.spec?.template?.spec ?? {};
-    const target = readyNodes.find((n) => !n.spec?.unschedulable && selectorMatches(n, podSpec.nodeSelector) && toleratesTaints(n, podSpec.tolerations));
+    const eligible = readyNodes.filter((n) => schedulable(n, podSpec.tolerations) && selectorMatches(n, podSpec.nodeSelector) && toleratesTaints(n, podSpec.tolerations));
     const pods = owned(dep);
-    while (target && pods.length < want) {
+    while (eligible.length && pods.length < want) {
       const name = `${dep.metadata.name}-${crypto.randomBytes(5).toString('hex').slice(0, 10)}`;
-      pods.push(store.create(T.pods, dep.metadata.namespace, podFor(dep, 'Deployment', name, target.metadata.name)));
+      pods.push(store.create(T.pods, dep.metadata.namespace, podFor(dep, 'Deployment', name, leastLoaded(eligible, pods).metadata.name)));
     }
     const ready = pods.filter(podReady).length;
     const status = {
@@ -170,6 +193,7 @@ export function reconcile(store: ObjectStore, ca: KeyPair | undefined, caPem: st
     if (ref && (ref.kind === 'DaemonSet' || ref.kind === 'Deployment') && !ownerUids.has(ref.uid)) store.delete(T.pods, p.metadata.namespace, p.metadata.name);
   }
 
+  reconcileDisruptionBudgets(store);
   signClusterInfo(store);
   if (ca) signCsrs(store, ca);
 }

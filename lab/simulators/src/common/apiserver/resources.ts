@@ -17,7 +17,7 @@ const r = (group: string, version: string, resource: string, kind: string, names
 export const RESOURCES: ResourceType[] = [
   r('', 'v1', 'namespaces', 'Namespace', false, { shortNames: ['ns'], subresources: ['status'] }),
   r('', 'v1', 'nodes', 'Node', false, { shortNames: ['no'], subresources: ['status'] }),
-  r('', 'v1', 'pods', 'Pod', true, { shortNames: ['po'], subresources: ['status'] }),
+  r('', 'v1', 'pods', 'Pod', true, { shortNames: ['po'], subresources: ['status', 'eviction'] }),
   r('', 'v1', 'services', 'Service', true, { shortNames: ['svc'], subresources: ['status'] }),
   r('', 'v1', 'endpoints', 'Endpoints', true, { shortNames: ['ep'] }),
   r('', 'v1', 'configmaps', 'ConfigMap', true, { shortNames: ['cm'] }),

@@ -5,6 +5,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { KeyPair } from '../pki.js';
 import { authenticate, signServiceAccountToken, type ServiceAccountSigner, type UserInfo } from './auth.js';
+import { pdbSpecErrors } from './disruption.js';
+import { evictPod } from './eviction.js';
 import { newControllerState, POD_GC_QUARANTINE_MS, reconcile } from './controllers.js';
 import { matchesFieldSelector, matchesLabelSelector } from './patch.js';
 import { authorize, bootstrapPolicy, forbiddenMessage, type RequestAttributes } from './rbac.js';
@@ -101,8 +103,12 @@ function discovery(res: ServerResponse, pathname: string): boolean {
   const resources = types.flatMap((t) => [
     { name: t.resource, singularName: t.kind.toLowerCase(), namespaced: t.namespaced, kind: t.kind,
       verbs: ['create', 'delete', 'get', 'list', 'patch', 'update'], ...(t.shortNames ? { shortNames: t.shortNames } : {}) },
-    ...(t.subresources ?? []).map((s) => ({ name: `${t.resource}/${s}`, singularName: '', namespaced: t.namespaced,
-      kind: s === 'token' ? 'TokenRequest' : t.kind, verbs: s === 'token' ? ['create'] : ['get', 'patch', 'update'] })),
+    ...(t.subresources ?? []).map((s) => s === 'eviction'
+      // kubectl drain (kubectl/pkg/drain CheckEvictionSupport) evicts only when /api/v1 lists
+      // pods/eviction with kind Eviction and its group/version; otherwise it deletes pods.
+      ? { name: 'pods/eviction', singularName: '', namespaced: true, group: 'policy', version: 'v1', kind: 'Eviction', verbs: ['create'] }
+      : { name: `${t.resource}/${s}`, singularName: '', namespaced: t.namespaced,
+        kind: s === 'token' ? 'TokenRequest' : t.kind, verbs: s === 'token' ? ['create'] : ['get', 'patch', 'update'] }),
   ]);
   send(res, 200, { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group ? `${group}/${version}` : version, resources });
   return true;
@@ -175,6 +181,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     if (verb === 'create' && subresource === 'token' && type === serviceAccountsType) {
       return send(res, 201, tokenRequest(store, opts.serviceAccount, ns, name!, body as KubeObject));
     }
+    if (verb === 'create' && subresource === 'eviction') return send(res, 201, evictPod(store, ns, name!, body));
     if (verb === 'create') {
       if (name) throw methodNotSupported('the server does not allow this method on the requested resource');
       if (type.namespaced && !namespace) throw pathNotFound();
@@ -293,6 +300,7 @@ export function contentErrors(type: ResourceType, obj: KubeObject): string[] {
   for (const k of Object.keys((obj.metadata.annotations ?? {}) as Record<string, unknown>)) {
     for (const m of qualifiedNameErrors(k.toLowerCase())) errs.push(`metadata.annotations: Invalid value: "${k}": ${m}`);
   }
+  if (type.kind === 'PodDisruptionBudget') errs.push(...pdbSpecErrors(obj));
   if (type.kind === 'Node') {
     const taints: any[] = Array.isArray(obj.spec?.taints) ? obj.spec.taints : [];
     const seen = new Set<string>();
