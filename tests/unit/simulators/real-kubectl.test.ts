@@ -244,6 +244,48 @@ describe('real kubectl 1.32.3 against the apiserver simulator', { timeout: 30_00
     expect(secret.type).toBe('bootstrap.kubernetes.io/token');
   });
 
+  it('drain as templates/steps/drain/drain.sh.hbs runs it: the eviction API refuses (429) while the PDB allows no disruption, the node stays cordoned; allowed, it drains', { timeout: 90_000 }, async () => {
+    // Eviction wire format and kubectl's own retry/timeout loop (kubectl/pkg/drain/drain.go
+    // evictPods) against the simulator's pods/eviction (eviction.go): the h-drain work was
+    // only ever exercised with the kubectl simulator before this test.
+    await api.admin.create('/api/v1/nodes', readyNode('w2'));
+    await api.admin.create('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } });
+    await api.admin.create('/apis/apps/v1/namespaces/shop/replicasets', {
+      apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'web-rs' },
+      spec: { replicas: 1, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'registry.k8s.io/pause:3.10' }] } } },
+    });
+    await api.admin.create('/api/v1/namespaces/shop/pods', {
+      apiVersion: 'v1', kind: 'Pod',
+      metadata: { name: 'web-1', labels: { app: 'web' }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-rs', uid: 'u-web-rs', controller: true }] },
+      spec: { nodeName: 'w2', containers: [{ name: 'web', image: 'registry.k8s.io/pause:3.10' }] },
+    });
+    await api.admin.mergePatch('/api/v1/namespaces/shop/pods/web-1/status', { status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] } });
+    const pdb = await api.admin.create('/apis/policy/v1/namespaces/shop/poddisruptionbudgets', {
+      apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'web-pdb' }, spec: { minAvailable: 1, selector: { matchLabels: { app: 'web' } } },
+    });
+    const pdbStatus = (allowed: number) => api.admin.mergePatch('/apis/policy/v1/namespaces/shop/poddisruptionbudgets/web-pdb/status', {
+      status: { observedGeneration: pdb.metadata.generation ?? 1, disruptionsAllowed: allowed, currentHealthy: 1, desiredHealthy: 1 - allowed, expectedPods: 1 },
+    });
+    await pdbStatus(0);
+
+    const blocked = await k('drain w2 --ignore-daemonsets --delete-emptydir-data --timeout=7s');
+    expect(blocked.code).not.toBe(0);
+    expect(blocked.stdout + blocked.stderr).toContain('node/w2 cordoned');
+    expect(blocked.stderr).toContain('error when evicting pods/"web-1" -n "shop" (will retry after 5s): Cannot evict pod as it would violate the pod\'s disruption budget.');
+    expect(blocked.stderr).toContain('global timeout reached: 7s');
+    expect((await api.admin.get('/api/v1/nodes/w2')).spec?.unschedulable).toBe(true);
+    expect((await api.admin.get('/api/v1/namespaces/shop/pods/web-1')).metadata.name).toBe('web-1');
+
+    await pdbStatus(1);
+    const drained = await k('drain w2 --ignore-daemonsets --delete-emptydir-data --timeout=30s');
+    expect(drained.stderr).not.toMatch(/error/i);
+    expect(drained.code).toBe(0);
+    expect(drained.stdout).toContain('evicting pod shop/web-1');
+    expect(drained.stdout).toContain('node/w2 drained');
+    await expect(api.admin.get('/api/v1/namespaces/shop/pods/web-1')).rejects.toThrow();
+    expect(await ok('uncordon w2')).toBe('node/w2 uncordoned\n');
+  });
+
   it('the e2e cluster checks\' kubectl calls (tests/e2e/cluster-checks.ts)', async () => {
     for (const d of ['kubernetes-dashboard', 'dashboard-metrics-scraper']) {
       await api.admin.mergePatch(`/apis/apps/v1/namespaces/kubernetes-dashboard/deployments/${d}/status`, { status: { readyReplicas: 1 } });
