@@ -284,6 +284,7 @@ describe('real kubectl 1.32.3 against the apiserver simulator', { timeout: 30_00
     expect(drained.stdout).toContain('node/w2 drained');
     await expect(api.admin.get('/api/v1/namespaces/shop/pods/web-1')).rejects.toThrow();
     expect(await ok('uncordon w2')).toBe('node/w2 uncordoned\n');
+    await api.admin.request('DELETE', '/api/v1/nodes/w2'); // later tests list the nodes
   });
 
   it('the e2e cluster checks\' kubectl calls (tests/e2e/cluster-checks.ts)', async () => {
