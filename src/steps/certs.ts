@@ -112,9 +112,9 @@ export const certsKubeconfigStep: Step = {
   title: 'Refresh the operator kubeconfig from the renewed admin.conf',
   async probe(ctx: StepContext, host, remote) {
     const plan = await kubeconfigStep.probe(ctx, host, remote);
-    const data = plan.data as { write: boolean };
-    if (!data.write && ctx.memo.has('certs-admin-renewal-planned') && !ctx.memo.has(renewedKey(host.name))) {
-      return { ...plan, changes: [`write ${ctx.kubeconfigPath} (0600) from the first control plane's admin.conf once it is renewed`, ...plan.changes] };
+    if (ctx.memo.has('certs-admin-renewal-planned') && !ctx.memo.has(renewedKey(host.name))) {
+      const write = `write ${ctx.kubeconfigPath} `;
+      return { ...plan, changes: [`${write}(0600) from the first control plane's admin.conf once it is renewed`, ...plan.changes.filter((c) => !c.startsWith(write))] };
     }
     return plan;
   },
