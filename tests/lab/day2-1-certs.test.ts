@@ -54,9 +54,10 @@ function getWithKubeconfig(file: string, urlPath: string): Promise<number> {
 
 beforeAll(() => {
   buildCli();
-  l = lab();
-  cp = l.hosts[0]!;
   labScript('fault', ['--clear-all']);
+  // Fresh hosts: whatever an earlier file left (another cluster, a stale lock) must not matter.
+  l = freshLab(lab().hosts.length);
+  cp = l.hosts[0]!;
   const up = kinstall('up', l.inventory);
   expect(up.code, up.stdout + up.stderr).toBe(0);
 });
@@ -65,6 +66,7 @@ afterAll(() => {
   if (!l) return;
   labScript('fault', ['--clear-all']);
   freshLab(l.hosts.length);
+  fs.rmSync(testKubeconfig, { force: true });
 });
 
 describe('certificates (day 2)', () => {
