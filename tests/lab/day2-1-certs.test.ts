@@ -56,7 +56,7 @@ beforeAll(() => {
   buildCli();
   labScript('fault', ['--clear-all']);
   // Fresh hosts: whatever an earlier file left (another cluster, a stale lock) must not matter.
-  l = freshLab(lab().hosts.length);
+  l = freshLab(3); // the default lab: 1 control plane + 2 workers
   cp = l.hosts[0]!;
   const up = kinstall('up', l.inventory);
   expect(up.code, up.stdout + up.stderr).toBe(0);
