@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
-import { lab, labScript, repoRoot, rootSh, run, type LabDescription, type LabHost, type Result } from './lab-support.js';
+import { labScript, repoRoot, rootSh, run, type LabDescription, type LabHost, type Result } from './lab-support.js';
 import { buildCli, preflight } from './preflight-support.js';
 import { freshLab, kinstall, testKubeconfig } from './up-support.js';
 
