@@ -20,8 +20,10 @@ declare -A DESCRIPTION=(
   [old-containerd]="Debian's containerd 1.6.20 installed through apt (too old for Kubernetes >= 1.29; pair it with a 1.30 inventory)"
   [kubelet-conf]="an existing /etc/kubernetes/kubelet.conf, as left by an earlier kubeadm join"
   [changed-host-key]="ssh host keys regenerated and sshd restarted, so LAB_DIR/known_hosts no longer matches; clear restores the original keys"
+  [certs-near-expiry]="a control plane's kubeadm leaf certificates (pki/*.crt but the CAs, etcd/*) and the client certs in admin.conf, super-admin.conf, controller-manager.conf, scheduler.conf re-signed by the same CAs (same key, subject, SANs, usages) to expire in 10 days; running components keep what they loaded; clear restores the originals"
+  [certs-expired]="as certs-near-expiry, but the certificates expired yesterday (valid from 30 days ago)"
 )
-FAULTS=(swap-on ip-forward-off port-6443 firewall-10250 dpkg-lock dup-machine-id dup-mac old-containerd kubelet-conf changed-host-key)
+FAULTS=(swap-on ip-forward-off port-6443 firewall-10250 dpkg-lock dup-machine-id dup-mac old-containerd kubelet-conf changed-host-key certs-near-expiry certs-expired)
 
 # Runs a script (stdin) inside the host the fault is being applied to.
 in_host() { host_sh "$FAULT_HOST"; }
@@ -164,6 +166,53 @@ clear_changed-host-key() {
   cp -a "$2"/ssh_host_* "$(host_dir "$1")/root/etc/ssh/"
   echo 'systemctl restart ssh' | in_host
 }
+
+# Re-signs a control plane's certificates with the validity given as `openssl ca` options ($1),
+# keeping each one's key, subject, SANs and usages: what a cluster left alone for ~a year looks
+# like. The originals are saved in the fault's state directory ($2) for clear.
+resign_certs() {
+  local root; root="$(host_dir "$FAULT_HOST")/root"
+  [ -f "$root/etc/kubernetes/pki/ca.key" ] || die "no /etc/kubernetes/pki/ca.key: this fault needs a control plane of a running cluster"
+  tar -C "$root/etc/kubernetes" -cf "$2/kubernetes.tar" pki admin.conf controller-manager.conf scheduler.conf $([ -f "$root/etc/kubernetes/super-admin.conf" ] && echo super-admin.conf)
+  in_host <<SH
+set -eu
+work=\$(mktemp -d); trap 'rm -rf "\$work"' EXIT
+cd /etc/kubernetes/pki
+# openssl ca (not x509 -req) because only it sets a validity in the past; preserve keeps the DN order.
+printf '%s\n' '[ca]' 'default_ca = d' '[d]' "database = \$work/index.txt" "new_certs_dir = \$work" "serial = \$work/serial" \
+  'default_md = sha256' 'policy = p' 'copy_extensions = copyall' 'unique_subject = no' 'preserve = yes' \
+  '[p]' 'commonName = supplied' 'organizationName = optional' >"\$work/ca.cnf"
+: >"\$work/index.txt"; echo 1000 >"\$work/serial"
+resign() { # cert key ca-base -> new cert on stdout
+  openssl x509 -x509toreq -in "\$1" -signkey "\$2" -copy_extensions copyall -out "\$work/req.csr" 2>/dev/null
+  openssl ca -batch -notext -config "\$work/ca.cnf" -cert "\$3.crt" -keyfile "\$3.key" -in "\$work/req.csr" -out "\$work/new.crt" $1 2>/dev/null
+  cat "\$work/new.crt"
+}
+for c in apiserver apiserver-kubelet-client front-proxy-client apiserver-etcd-client etcd/server etcd/peer etcd/healthcheck-client; do
+  [ -f "\$c.crt" ] || continue
+  case \$c in front-proxy-client) ca=front-proxy-ca ;; apiserver-etcd-client|etcd/*) ca=etcd/ca ;; *) ca=ca ;; esac
+  resign "\$c.crt" "\$c.key" "\$ca" >"\$work/out.crt" && cat "\$work/out.crt" >"\$c.crt"
+done
+for f in admin.conf super-admin.conf controller-manager.conf scheduler.conf; do
+  conf=/etc/kubernetes/\$f
+  [ -f "\$conf" ] || continue
+  sed -n 's/^ *client-certificate-data: *//p' "\$conf" | base64 -d >"\$work/c.crt"
+  sed -n 's/^ *client-key-data: *//p' "\$conf" | base64 -d >"\$work/c.key"
+  data=\$(resign "\$work/c.crt" "\$work/c.key" ca | base64 -w0)
+  sed -i "s|^\\( *client-certificate-data: *\\).*|\\1\$data|" "\$conf"
+done
+SH
+}
+restore_certs() {
+  tar -C "$(host_dir "$1")/root/etc/kubernetes" -xpf "$2/kubernetes.tar"
+}
+
+set_certs-near-expiry() { resign_certs '-days 10' "$2"; }
+clear_certs-near-expiry() { restore_certs "$1" "$2"; }
+set_certs-expired() {
+  resign_certs "-startdate $(date -u -d '30 days ago' +%Y%m%d%H%M%SZ) -enddate $(date -u -d '1 day ago' +%Y%m%d%H%M%SZ)" "$2"
+}
+clear_certs-expired() { restore_certs "$1" "$2"; }
 
 list() {
   local f h active

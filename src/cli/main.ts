@@ -6,6 +6,7 @@ import { registerPreflight } from './commands/preflight.js';
 import { registerUp } from './commands/up.js';
 import { registerReset } from './commands/reset.js';
 import { registerDashboardToken } from './commands/dashboard-token.js';
+import { registerCerts } from './commands/certs.js';
 import { redact } from '../redact.js';
 import { writeRunStatsIfRequested } from '../stats.js';
 
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerUp(program);
   registerReset(program);
   registerDashboardToken(program);
+  registerCerts(program);
   return program;
 }
 

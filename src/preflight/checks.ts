@@ -1,3 +1,4 @@
+import { certChecks } from './certs.js';
 import { clusterStateChecks } from './cluster.js';
 import { identityChecks } from './identity.js';
 import { kernelChecks } from './kernel.js';
@@ -6,7 +7,7 @@ import { runtimeChecks } from './runtime.js';
 import { systemChecks } from './system.js';
 import type { ClusterCheck, HostCheck } from './types.js';
 
-export const hostChecks: HostCheck[] = [...systemChecks, ...kernelChecks, ...networkChecks, ...runtimeChecks, ...clusterStateChecks];
+export const hostChecks: HostCheck[] = [...systemChecks, ...kernelChecks, ...networkChecks, ...runtimeChecks, ...clusterStateChecks, ...certChecks];
 export const clusterChecks: ClusterCheck[] = [...identityChecks];
 
 /** Reported for a host that could not be reached, authenticated or become root; never ignorable. */

@@ -276,6 +276,7 @@ export function parseFacts(stdout: string): HostFacts {
   const versionLine = get('containerd_version') ?? '';
   const disabledPlugins = get('containerd_disabled_plugins') ?? '';
   const crictlExit = toInt(get('crictl_rc'));
+  const certExpiryExit = toInt(get('cert_expiry_rc'));
 
   const kube: HostFacts['kube'] = {};
   const kubeadm = versionWord(get('kubeadm_bin')) ?? installedPackage(get('pkg.kubeadm'));
@@ -339,6 +340,7 @@ export function parseFacts(stdout: string): HostFacts {
     kube,
     kubeletConf: get('kubelet_conf') === 'yes',
     adminConf: get('admin_conf') === 'yes',
+    ...(certExpiryExit === undefined ? {} : { certExpiry: { exitCode: certExpiryExit, output: get('cert_expiry') ?? '' } }),
     mirrors: parseMirrors(all('mirror')),
   };
 }

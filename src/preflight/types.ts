@@ -139,6 +139,8 @@ export interface HostFacts {
   kube: { kubeadm?: string; kubelet?: string; kubectl?: string };
   kubeletConf: boolean;
   adminConf: boolean;
+  /** `kubeadm certs check-expiration` on a host with admin.conf and kubeadm (see certs.ts); undefined elsewhere. */
+  certExpiry?: { exitCode: number; output: string };
   mirrors: MirrorProbe[];
 }
 

@@ -170,6 +170,15 @@ for pkg in kubeadm kubelet kubectl; do
 done
 kv kubelet_conf "$(yesno test -e /etc/kubernetes/kubelet.conf)"
 kv admin_conf "$(yesno test -e /etc/kubernetes/admin.conf)"
+# Certificate expiry of a control plane with a cluster (check cert-expiry). Read-only: kubeadm
+# reads the files and the kubeadm-config ConfigMap; bounded, as an unanswering API server would
+# otherwise hold the whole audit.
+if [ -e /etc/kubernetes/admin.conf ] && have kubeadm; then
+  if have timeout; then ce_out=$(timeout 60 kubeadm certs check-expiration 2>&1) && ce_rc=0 || ce_rc=$?
+  else ce_out=$(kubeadm certs check-expiration 2>&1) && ce_rc=0 || ce_rc=$?; fi
+  kv cert_expiry_rc "$ce_rc"
+  kv64 cert_expiry "$ce_out"
+fi
 
 # --- mirrors: the FINAL HTTP status per URL after following redirects (as apt, dnf and containerd
 # do: pkgs.k8s.io answers 302, registry.k8s.io 307), the final URL, and the client's exit code

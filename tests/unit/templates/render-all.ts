@@ -17,6 +17,7 @@ import { renderDeleteNode, renderResetScript } from '../../../src/steps/reset.js
 import { renderDrainScript, renderDrainStateScript, renderUncordonScript } from '../../../src/kube/drain.js';
 import { renderPruneProbe } from '../../../src/steps/prune.js';
 import { renderImagesProbe, renderImagesPull } from '../../../src/steps/images.js';
+import { renderCertsProbe, renderCertsRenew } from '../../../src/steps/certs.js';
 import { desiredNodeMetadata, planNodeMetadata, renderNodeMetadataApply, renderNodeMetadataProbe } from '../../../src/steps/node-metadata.js';
 
 export type OutputLanguage = 'sh' | 'yaml' | 'toml' | 'line';
@@ -150,6 +151,10 @@ export function renderAll(inventory: Inventory, hosts: ResolvedHost[]): Output[]
   add('dashboard/dashboard.yaml', 'yaml', () => renderDashboardManifest({ inventory }));
   add('kubeconfig/probe.sh', 'sh', () => renderKubeconfigProbe(kubeconfigServer(ctx), names));
   add('kubeconfig/wait-ready.sh', 'sh', () => render('steps/kubeconfig/wait-ready.sh.hbs', { nodes: names, waitSeconds: 2 }));
+  for (const h of hosts.filter((x) => x.isControlPlane)) {
+    add(`certs/probe.sh ${h.name}`, 'sh', () => renderCertsProbe(h));
+    add(`certs/renew.sh ${h.name}`, 'sh', () => renderCertsRenew(h, true));
+  }
   add('dashboard-token.sh', 'sh', () => renderDashboardTokenScript());
   add('reset/reset.sh', 'sh', () => renderResetScript({ removePackages: true }));
   return out;
