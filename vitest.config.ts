@@ -1,14 +1,11 @@
 import { defineConfig } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
+import { compareLabFiles } from './tests/setup/lab-order.js';
 
-/**
- * Lab test files share one lab and run one at a time in name order: lab-* (the lab itself),
- * preflight-* (expect pristine hosts), then up-* (install Kubernetes on them). Name order keeps
- * that contract visible in the file names instead of depending on timing caches.
- */
+/** Lab test files run one at a time in the order of tests/setup/lab-order.ts. */
 class ByNameSequencer extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
-    return [...files].sort((a, b) => a.moduleId.localeCompare(b.moduleId));
+    return [...files].sort((a, b) => compareLabFiles(a.moduleId, b.moduleId));
   }
 }
 
