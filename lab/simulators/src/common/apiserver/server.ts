@@ -6,12 +6,16 @@ import type { AddressInfo } from 'node:net';
 import type { KeyPair } from '../pki.js';
 import { authenticate, signServiceAccountToken, type ServiceAccountSigner, type UserInfo } from './auth.js';
 import { newControllerState, POD_GC_QUARANTINE_MS, reconcile } from './controllers.js';
-import { matchesFieldSelector, matchesLabelSelector, mergePatch } from './patch.js';
+import { matchesFieldSelector, matchesLabelSelector } from './patch.js';
 import { authorize, bootstrapPolicy, forbiddenMessage, type RequestAttributes } from './rbac.js';
 import { RESOURCES, apiVersionOf, findResource, groupVersions, qualifiedResource, type ResourceType } from './resources.js';
 import { labelValueErrors, qualifiedNameErrors, TAINT_EFFECTS } from '../labels.js';
 import { StatusError, badRequest, invalid, methodNotSupported, notFound, pathNotFound, unauthorized } from './status.js';
 import { ObjectStore, type KubeObject } from './store.js';
+import { WatchHub } from './watch.js';
+import { applyPatch } from './patch-types.js';
+import { sendTable, toTable, wantsTable } from './table.js';
+import { openApiResponse } from './openapi.js';
 
 export interface ApiServerOptions {
   bindAddress: string;
@@ -103,6 +107,7 @@ function discovery(res: ServerResponse, pathname: string): boolean {
 export async function startApiServer(opts: ApiServerOptions): Promise<RunningApiServer> {
   const store = new ObjectStore(opts.storageDir);
   seed(store);
+  const watchHub = new WatchHub(store);
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'https://apiserver');
@@ -120,14 +125,16 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
       if (['/healthz', '/livez', '/readyz'].includes(pathname)) return send(res, 200, 'ok');
       if (pathname === '/version') return send(res, 200, versionInfo(opts.gitVersion));
       if (discovery(res, pathname)) return;
+      const openApi = openApiResponse(pathname, opts.gitVersion);
+      if (openApi) return send(res, 200, openApi);
       throw pathNotFound();
     }
 
     const { type, namespace, name, subresource } = parsed;
     if (subresource && !(type.subresources ?? []).includes(subresource)) throw pathNotFound();
     const watch = url.searchParams.get('watch');
-    if (watch === 'true' || watch === '1') throw methodNotSupported('watch is not supported by the kinstall lab simulator: poll with list');
-    const verb = req.method === 'GET' ? (name ? 'get' : 'list') : VERBS[req.method ?? ''];
+    const watching = req.method === 'GET' && (watch === 'true' || watch === '1');
+    const verb = watching ? 'watch' : req.method === 'GET' ? (name ? 'get' : 'list') : VERBS[req.method ?? ''];
     if (!verb) throw methodNotSupported(`the server does not allow this method on the requested resource`);
     const attrs: RequestAttributes = { verb, group: type.group, resource: type.resource, subresource, namespace, name };
     if (!authorize(store, user, attrs)) {
@@ -137,6 +144,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     const ns = type.namespaced ? namespace ?? '' : '';
     if (type.namespaced && namespace && (req.method === 'POST') && !store.get(namespacesType, '', namespace)) throw notFound(namespacesType, namespace);
 
+    const table = subresource ? undefined : wantsTable(req.headers.accept);
+    if (verb === 'watch') return watchHub.serve(req, res, type, type.namespaced ? namespace : undefined, name, url.searchParams);
     if (verb === 'list') {
       const labelSel = url.searchParams.get('labelSelector');
       const fieldSel = url.searchParams.get('fieldSelector');
@@ -144,9 +153,14 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
         .filter((o) => !labelSel || matchesLabelSelector(o.metadata.labels, labelSel))
         .filter((o) => !fieldSel || matchesFieldSelector(o, fieldSel))
         .map((o) => withTypeMeta(type, o));
+      if (table) return sendTable(res, toTable(type, items, store.listResourceVersion(), url.searchParams.get('includeObject'), table), table);
       return send(res, 200, { kind: `${type.kind}List`, apiVersion: apiVersionOf(type), metadata: { resourceVersion: store.listResourceVersion() }, items });
     }
-    if (verb === 'get') return send(res, 200, withTypeMeta(type, store.mustGet(type, ns, name!)));
+    if (verb === 'get') {
+      const obj = withTypeMeta(type, store.mustGet(type, ns, name!));
+      if (table) return sendTable(res, toTable(type, [obj], obj.metadata.resourceVersion, url.searchParams.get('includeObject'), table), table);
+      return send(res, 200, obj);
+    }
     if (verb === 'delete') {
       const gone = store.delete(type, ns, name!);
       return send(res, 200, type.resource === 'namespaces' ? withTypeMeta(type, gone) : { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name, ...(type.group ? { group: type.group } : {}), kind: type.resource, uid: gone.metadata.uid } });
@@ -175,9 +189,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     const current = store.mustGet(type, ns, name!);
     let next: KubeObject;
     if (verb === 'patch') {
-      const ct = req.headers['content-type'] ?? '';
-      if (ct.includes('json-patch+json')) throw new StatusError(415, 'UnsupportedMediaType', 'JSON patch (RFC 6902) is not supported by the kinstall lab simulator; use merge-patch');
-      next = mergePatch(current, body) as KubeObject;
+      next = applyPatch(req.headers['content-type'], type, current, body);
       if (subresource === 'status') next = { ...current, status: next.status };
     } else {
       next = checkBody(type, body);
@@ -213,7 +225,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   return {
     port: (server.address() as AddressInfo).port,
     store,
-    close: () => new Promise((resolve) => { clearInterval(timer); server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () => new Promise((resolve) => { clearInterval(timer); watchHub.stop(); server.closeAllConnections(); server.close(() => resolve()); }),
   };
 }
 

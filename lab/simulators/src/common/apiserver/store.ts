@@ -1,12 +1,18 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ResourceType } from './resources.js';
+import { apiVersionOf, type ResourceType } from './resources.js';
 import { alreadyExists, conflict, notFound } from './status.js';
 
 export type KubeObject = Record<string, any> & { metadata: Record<string, any> };
 
 interface StoreFile { resourceVersion: number; objects: Record<string, KubeObject> }
+
+/**
+ * One committed change, as watch reports it: the object carries the change's resourceVersion and
+ * its apiVersion and kind (watchers find the resource type from them).
+ */
+export interface StoreChange { type: 'ADDED' | 'MODIFIED' | 'DELETED'; object: KubeObject }
 
 /** Storage key: group/resource/namespace/name (version-independent, like etcd's layout). */
 const keyOf = (t: ResourceType, ns: string, name: string) => `${t.group || 'core'}/${t.resource}/${ns}/${name}`;
@@ -18,6 +24,7 @@ const keyOf = (t: ResourceType, ns: string, name: string) => `${t.group || 'core
 export class ObjectStore {
   private data: StoreFile;
   private readonly file: string;
+  private readonly listeners = new Set<(ev: StoreChange) => void>();
 
   constructor(dir: string) {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -31,6 +38,21 @@ export class ObjectStore {
     const tmp = `${this.file}.tmp`;
     fs.writeFileSync(tmp, JSON.stringify(this.data), { mode: 0o600 });
     fs.renameSync(tmp, this.file);
+  }
+
+  /**
+   * Called after every committed change, in commit order (watch is built on this; a listener must
+   * not throw or change the store). Returns the unsubscribe function.
+   */
+  onChange(listener: (ev: StoreChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => { this.listeners.delete(listener); };
+  }
+
+  private emit(t: ResourceType, type: StoreChange['type'], object: KubeObject): void {
+    if (this.listeners.size === 0) return;
+    const typed = { ...structuredClone(object), apiVersion: apiVersionOf(t), kind: t.kind };
+    for (const l of this.listeners) l({ type, object: structuredClone(typed) });
   }
 
   private nextVersion(): string {
@@ -80,6 +102,7 @@ export class ObjectStore {
     if (!t.namespaced) delete stored.metadata.namespace;
     this.data.objects[key] = stored;
     this.persist();
+    this.emit(t, 'ADDED', stored);
     return structuredClone(stored);
   }
 
@@ -105,6 +128,7 @@ export class ObjectStore {
     };
     this.data.objects[key] = stored;
     this.persist();
+    this.emit(t, 'MODIFIED', stored);
     return structuredClone(stored);
   }
 
@@ -113,7 +137,10 @@ export class ObjectStore {
     const old = this.data.objects[key];
     if (!old) throw notFound(t, name);
     delete this.data.objects[key];
+    // A deletion is a revision of its own (as in etcd): watchers resume after it.
+    const gone: KubeObject = { ...old, metadata: { ...old.metadata, resourceVersion: this.nextVersion() } };
     this.persist();
+    this.emit(t, 'DELETED', gone);
     return structuredClone(old);
   }
 }
