@@ -15,6 +15,7 @@ import { ObjectStore, type KubeObject } from './store.js';
 import { WatchHub } from './watch.js';
 import { applyPatch } from './patch-types.js';
 import { sendTable, toTable, wantsTable } from './table.js';
+import { PROTOBUF_MEDIA_TYPE, decodeProtobufBody } from './protobuf.js';
 import { openApiResponse } from './openapi.js';
 
 export interface ApiServerOptions {
@@ -72,7 +73,9 @@ function send(res: ServerResponse, code: number, body: unknown): void {
 async function readBody(req: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
-  const text = Buffer.concat(chunks).toString();
+  const raw = Buffer.concat(chunks);
+  if ((req.headers['content-type'] ?? '').split(';')[0]!.trim() === PROTOBUF_MEDIA_TYPE && raw.length) return decodeProtobufBody(raw);
+  const text = raw.toString();
   if (!text) throw badRequest('the request body is empty');
   try { return JSON.parse(text); } catch (e) {
     throw badRequest(`the body of the request was in an unknown format - accepted media types include: application/json, application/yaml: ${(e as Error).message}`);

@@ -71,6 +71,8 @@ export class WatchHub {
       (!labelSel || matchesLabelSelector(o.metadata.labels, labelSel)) && (!fieldSel || matchesFieldSelector(o, fieldSel));
 
     res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
+    // Headers now, as the apiserver does (it flushes before the first event): a client waits for them.
+    res.flushHeaders();
     const write = (type_: string, object: unknown) => res.write(`${JSON.stringify({ type: type_, object })}\n`);
     const deliver = (e: Recorded) => {
       const now = e.type !== 'DELETED' && selected(e.object);
