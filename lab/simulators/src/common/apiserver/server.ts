@@ -16,6 +16,8 @@ import { WatchHub } from './watch.js';
 import { applyPatch } from './patch-types.js';
 import { sendTable, toTable, wantsTable } from './table.js';
 import { PROTOBUF_MEDIA_TYPE, decodeProtobufBody } from './protobuf.js';
+import { applyDefaults } from './defaults.js';
+import { enforceFieldValidation, fieldValidationOf } from './field-validation.js';
 import { openApiResponse } from './openapi.js';
 
 export interface ApiServerOptions {
@@ -177,8 +179,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
       if (name) throw methodNotSupported('the server does not allow this method on the requested resource');
       if (type.namespaced && !namespace) throw pathNotFound();
       const obj = checkBody(type, body);
+      enforceFieldValidation(res, fieldValidationOf(url.searchParams, 'CreateOptions'), type.kind, type.version, obj);
       if (!obj.metadata.name && obj.metadata.generateName) obj.metadata.name = `${obj.metadata.generateName}${Math.random().toString(36).slice(2, 7)}`;
       validateName(type, obj);
+      applyDefaults(type.kind, obj, true);
       validateContent(type, obj);
       if (type.namespaced && obj.metadata.namespace && obj.metadata.namespace !== namespace) {
         throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
@@ -193,14 +197,17 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     let next: KubeObject;
     if (verb === 'patch') {
       next = applyPatch(req.headers['content-type'], type, current, body);
+      if (!subresource) enforceFieldValidation(res, fieldValidationOf(url.searchParams, 'PatchOptions'), type.kind, type.version, next, { body, current });
       if (subresource === 'status') next = { ...current, status: next.status };
     } else {
       next = checkBody(type, body);
+      if (!subresource) enforceFieldValidation(res, fieldValidationOf(url.searchParams, 'UpdateOptions'), type.kind, type.version, next);
       if (next.metadata.name !== name) throw badRequest(`the name of the object (${next.metadata.name}) does not match the name on the URL (${name})`);
       if (subresource === 'status') next = { ...current, status: next.status, metadata: { ...current.metadata, resourceVersion: next.metadata.resourceVersion } };
       else if (subresource === 'approval') next = { ...current, status: { ...current.status, conditions: next.status?.conditions ?? [] } };
       else if (type.subresources?.includes('status')) next = { ...next, status: current.status };
     }
+    if (!subresource) applyDefaults(type.kind, next, false);
     validateContent(type, next);
     return send(res, 200, withTypeMeta(type, store.update(type, ns, next)));
   };
