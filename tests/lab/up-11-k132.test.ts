@@ -20,7 +20,10 @@ let cluster: ClusterUnderTest;
 beforeAll(() => {
   buildCli();
   // Fresh hosts: a previous k132 run leaves a cluster on identical hosts, which lab:up would keep.
+  const started = Date.now();
   l = freshLab(3, { LAB_SHAPE: 'k132', LAB_OS: '', LAB_HOSTS: '', LAB_REAL_NAMES: '', LAB_DIRECT: '' });
+  // The times docs/lab.md quotes per shape, printed where CI logs them.
+  console.log(`k132 lab up (fresh hosts): ${((Date.now() - started) / 1000).toFixed(1)} s`);
   cluster = {
     hosts: l.hosts,
     rootSh: (h, script) => rootSh(l, l.hosts.find((x) => x.name === h.name)!, script),
@@ -43,10 +46,15 @@ describe('kinstall up on the 1.32 lab (Debian 13, containerd 1.7, the real kubec
   });
 
   it('converges: every node Ready, flannel and the dashboard up; a re-run changes nothing', () => {
+    let t = Date.now();
     const first = kinstall('up', l.inventory);
+    console.log(`k132 kinstall up: ${((Date.now() - t) / 1000).toFixed(1)} s`);
     expect(first.code, first.stdout + first.stderr).toBe(0);
     expectClusterReady(cluster);
-    expectRerunChangesNothing(kinstall('up', l.inventory));
+    t = Date.now();
+    const again = kinstall('up', l.inventory);
+    console.log(`k132 kinstall up re-run: ${((Date.now() - t) / 1000).toFixed(1)} s`);
+    expectRerunChangesNothing(again);
   });
 
   it('kubectl on every host is the real 1.32.3 client, not a simulator', () => {
