@@ -25,7 +25,10 @@ export interface RepoMinor {
 export const DEB_REVISION = '1.1';
 
 // cri-tools and kubernetes-cni per minor as the pkgs.k8s.io repositories carry them (each minor's
-// repo has its own cri-tools x.y line; kubernetes-cni 1.2/1.3/1.4/1.5/1.6 for 1.28–1.32). At least
+// repo has its own cri-tools x.y line; kubernetes-cni 1.2/1.3/1.4/1.5/1.6 for 1.28–1.32). The
+// 1.31/1.32 rows are what apt resolves from core:/stable:/v1.31 and v1.32 in recorded installs
+// (kubeadm 1.31.2 with cri-tools 1.31.1-1.1 and kubernetes-cni 1.5.1-1.1; 1.32.x with cri-tools
+// 1.32.0-1.1 and kubernetes-cni 1.6.0-1.1). At least
 // two patches of 1.31 and 1.32, so patch and minor upgrades can be tested (issue 13); 1.32.3 is the
 // version Debian 13 ships, whose kubectl is the real one.
 export const REPO_MINORS: RepoMinor[] = [
