@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectClusterReady, expectRerunChangesNothing, kubectl, type ClusterUnderTest } from '../e2e/cluster-checks.js';
-import { labScript, rootSh, type LabDescription } from './lab-support.js';
+import { rootSh, type LabDescription } from './lab-support.js';
 import { buildCli } from './preflight-support.js';
 import { freshLab, kinstall, testKubeconfig } from './up-support.js';
 
@@ -33,8 +33,10 @@ beforeAll(() => {
 });
 
 afterAll(() => {
-  // Later files (and `npm run lab`) expect the default lab.
-  labScript('up', [], { LAB_SHAPE: 'default', LAB_OS: '', LAB_HOSTS: '', LAB_REAL_NAMES: '', LAB_DIRECT: '' });
+  // Later files (and `npm run lab`) expect the default lab. Fresh hosts, not a plain lab:up: a host
+  // replaced by lab:up keeps its cgroup subtree (klab-nodeN), and the pods' cgroups the 1.32
+  // cluster left there made the new Debian 12 hosts boot "degraded"; freshLab removes them.
+  freshLab(3, { LAB_SHAPE: 'default', LAB_OS: '', LAB_HOSTS: '', LAB_REAL_NAMES: '', LAB_DIRECT: '' });
 });
 
 describe('kinstall up on the 1.32 lab (Debian 13, containerd 1.7, the real kubectl)', () => {
