@@ -4,6 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueCert } from '../../../lab/simulators/src/common/pki.js';
+import { renderBootstrapTokenSecret } from '../../../src/steps/join-command.js';
 import { managedLabelsAnnotation, parseNodeMetadataProbe, planNodeMetadata, renderNodeMetadataApply } from '../../../src/steps/node-metadata.js';
 import { startTestApiServer, type TestApiServer } from './test-apiserver.js';
 
@@ -234,6 +235,15 @@ describe('real kubectl 1.32.3 against the apiserver simulator', { timeout: 30_00
     expect(invalid.code).not.toBe(0);
   });
 
+  it('join/token.sh.hbs: the bootstrap-token Secret manifest applied from stdin (stringData folded into data)', async () => {
+    const manifest = renderBootstrapTokenSecret('k1n2st.0123456789abcdef', new Date('2030-01-01T00:00:00Z'));
+    expect(await ok('apply -f -', manifest)).toBe('secret/bootstrap-token-k1n2st created\n');
+    const secret = await api.admin.get('/api/v1/namespaces/kube-system/secrets/bootstrap-token-k1n2st');
+    expect(Buffer.from(secret.data['token-secret'], 'base64').toString()).toBe('0123456789abcdef');
+    expect(secret.stringData).toBeUndefined();
+    expect(secret.type).toBe('bootstrap.kubernetes.io/token');
+  });
+
   it('the e2e cluster checks\' kubectl calls (tests/e2e/cluster-checks.ts)', async () => {
     for (const d of ['kubernetes-dashboard', 'dashboard-metrics-scraper']) {
       await api.admin.mergePatch(`/apis/apps/v1/namespaces/kubernetes-dashboard/deployments/${d}/status`, { status: { readyReplicas: 1 } });
@@ -249,6 +259,10 @@ describe('real kubectl 1.32.3 against the apiserver simulator', { timeout: 30_00
     for (const d of ['kubernetes-dashboard', 'dashboard-metrics-scraper']) {
       expect(await ok(`-n kubernetes-dashboard get deployment ${d} -o jsonpath='{.spec.replicas} {.status.readyReplicas}'`)).toBe('1 1');
     }
+    // templates/steps/addon/probe.sh.hbs: get KIND NAME -o jsonpath=<readyPath> per workload.
+    expect(await ok("-n kube-flannel get 'daemonset' 'kube-flannel-ds' -o jsonpath='{.status.desiredNumberScheduled} {.status.numberReady}'")).toBe('2 2');
+    expect(await ok("-n kubernetes-dashboard get 'deployment' 'kubernetes-dashboard' -o jsonpath='{.spec.replicas} {.status.readyReplicas}'")).toBe('1 1');
+    await api.admin.request('DELETE', '/api/v1/namespaces/kube-system/secrets/bootstrap-token-k1n2st');
     const tokens = await ok("-n kube-system get secrets -o jsonpath='{range .items[?(@.type==\"bootstrap.kubernetes.io/token\")]}{.data.token-id} {.data.token-secret}{\"\\n\"}{end}'");
     expect(tokens.trim().split(' ').map((b) => Buffer.from(b, 'base64').toString())).toEqual(['abcdef', '0123456789abcdef']);
     // tests/lab/up-*: configmap JSON, a single node's jsonpath, -o name.

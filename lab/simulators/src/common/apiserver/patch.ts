@@ -1,4 +1,4 @@
-/** RFC 7386 JSON merge patch; strategic-merge patches are applied the same way (documented gap). */
+/** RFC 7386 JSON merge patch (`application/merge-patch+json`); strategic merge patches: strategic-merge.ts. */
 export function mergePatch(target: unknown, patch: unknown): unknown {
   if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return patch;
   const out: Record<string, unknown> = target !== null && typeof target === 'object' && !Array.isArray(target)
