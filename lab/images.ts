@@ -26,7 +26,9 @@ export function dockerHubMirrorPath(image: string): string {
 }
 
 export function labImages(): string[] {
-  const releases = REPO_MINORS.filter((m) => m.minor === 'v1.28').flatMap((m) => m.kubernetes);
+  // Every release the lab repository serves (1.28 for the default lab, 1.32 for k132, the others
+  // for upgrades): a tag shares the one seeded image, so each costs one push once.
+  const releases = REPO_MINORS.flatMap((m) => m.kubernetes);
   const addons = [flannelImage, flannelCniPluginImage, dashboardImage, metricsScraperImage].map(dockerHubMirrorPath);
   // What the lab's kubeadm itself pulls for each patch (its own table, e.g. a later etcd than
   // the minor's x.y.0 tag kinstall's table gives): `kubeadm config images pull` needs exactly these.

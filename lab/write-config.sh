@@ -7,12 +7,16 @@ set -euo pipefail
 
 # Values go into YAML double-quoted: the pkgs.k8s.io path ends in ':' ("core:/stable:"), which a
 # plain YAML scalar would read as a mapping. (The lab's values hold no '"' or '\\'.)
-K8S_VERSION=1.28.15
-# The default shape pins Debian 12's containerd (the version the lab's 1.28 pairs with). Other
-# shapes leave it unset, so each host gets what its release offers (Debian 11: 1.4, 13: 1.7.24)
-# and kinstall's version table decides, as it would for a user.
-CONTAINERD_VERSION=
-[ "$(awk '{print $2 "/" $3}' "$LAB_PLAN" | sort -u)" = bookworm/prepared ] && CONTAINERD_VERSION=1.6.20
+# Kubernetes and the containerd pin per shape are data: lab/hosts/kubernetes.tsv (a lab given host
+# by host with LAB_OS, or a shape without a row, takes the "*" row).
+shape=$LAB_SHAPE
+[ -z "${LAB_OS:-}" ] || shape='*'
+row=$(lab_table kubernetes.tsv | awk -v s="$shape" '$1 == s {print $2, $3; f = 1} END {if (!f) exit 1}') ||
+  row=$(lab_table kubernetes.tsv | awk '$1 == "*" {print $2, $3}')
+read -r K8S_VERSION CONTAINERD_VERSION <<<"$row"
+[ -n "$K8S_VERSION" ] || die "lab/hosts/kubernetes.tsv has no row for shape '$shape' and no '*' row"
+[ "$CONTAINERD_VERSION" != - ] || CONTAINERD_VERSION=
+K8S_MINOR=v${K8S_VERSION%.*}
 
 direct_pkgs=http://$LAB_GW_IP:$LAB_REPO_PORT/core/stable
 direct_images=$LAB_REGISTRY/google_containers
@@ -89,7 +93,8 @@ n=$(wc -l <"$LAB_PLAN")
   "imageRepository": "$images",
   "directPackageRepository": "$direct_pkgs",
   "directImageRepository": "$direct_images",
-  "repoKey": "$direct_pkgs/v1.28/deb/Release.key",
+  "kubernetesVersion": "$K8S_VERSION",
+  "repoKey": "$direct_pkgs/$K8S_MINOR/deb/Release.key",
   "registry": "$LAB_REGISTRY",
   "fronts": {
     "packages": {"url": "$front_pkgs", "status": 302, "target": "$direct_pkgs"},

@@ -1,9 +1,11 @@
 // Builds the lab's .deb packages from the simulator bundles: one staging tree per package, the
 // version the package reports injected as <bundle>.version.json, then `dpkg-deb --build`.
 //
-//   npx tsx lab/packaging/build-debs.ts --bundles lab/simulators/dist --out OUTDIR/core/stable
+//   npx tsx lab/packaging/build-debs.ts --bundles lab/simulators/dist --out OUTDIR/core/stable \
+//     --real-kubectl "$(lab/packaging/real-kubectl.sh --print-path)"
 //
 // writes OUTDIR/core/stable/<minor>/deb/<name>_<version>_amd64.deb for every REPO_MINORS entry.
+// --real-kubectl is the verified Debian kubectl the realKubectl packages carry (catalogue.ts).
 import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,7 +29,12 @@ export function missingBundles(specs: DebSpec[], bundlesDir: string): BundleName
   return [...needed].filter((b) => !existsSync(bundlePath(bundlesDir, b))).sort();
 }
 
-function stage(spec: DebSpec, bundlesDir: string, root: string): number {
+/** Inputs that are not simulator bundles. */
+export interface ExternalBinaries {
+  realKubectl?: string;
+}
+
+function stage(spec: DebSpec, bundlesDir: string, root: string, external: ExternalBinaries): number {
   let bytes = 0;
   const place = (path: string): string => {
     const target = join(root, path);
@@ -51,6 +58,10 @@ function stage(spec: DebSpec, bundlesDir: string, root: string): number {
       case 'text':
         writeFileSync(target, f.source.text);
         break;
+      case 'real-kubectl':
+        if (!external.realKubectl) throw new Error(`${spec.name} ${spec.version} carries the real kubectl: pass --real-kubectl (lab/packaging/real-kubectl.sh --print-path)`);
+        copyFileSync(external.realKubectl, target);
+        break;
       case 'symlink':
         symlinkSync(f.source.target, target);
         continue;
@@ -66,11 +77,11 @@ function stage(spec: DebSpec, bundlesDir: string, root: string): number {
 }
 
 /** Builds one .deb into outDir and returns its path. */
-export function buildDeb(spec: DebSpec, bundlesDir: string, outDir: string): string {
+export function buildDeb(spec: DebSpec, bundlesDir: string, outDir: string, external: ExternalBinaries = {}): string {
   const root = mkdtempSync(join(tmpdir(), `kinstall-deb-${spec.name}-`));
   try {
     chmodSync(root, 0o755); // becomes "./" in the package
-    const bytes = stage(spec, bundlesDir, root);
+    const bytes = stage(spec, bundlesDir, root, external);
     const debian = join(root, 'DEBIAN');
     mkdirSync(debian, { mode: 0o755 });
     writeFileSync(join(debian, 'control'), controlText(spec, Math.max(1, Math.ceil(bytes / 1024))));
@@ -89,29 +100,34 @@ export function buildDeb(spec: DebSpec, bundlesDir: string, outDir: string): str
   }
 }
 
-export function buildAll(bundlesDir: string, stableDir: string): string[] {
+export function buildAll(bundlesDir: string, stableDir: string, external: ExternalBinaries = {}): string[] {
   const all = REPO_MINORS.flatMap((m) => packagesFor(m).map((spec) => ({ minor: m.minor, spec })));
   const missing = missingBundles(all.map((a) => a.spec), bundlesDir);
   if (missing.length) {
     throw new Error(`simulator bundles missing in ${bundlesDir}: ${missing.join(', ')} (run: node lab/simulators/build.mjs)`);
   }
-  return all.map(({ minor, spec }) => buildDeb(spec, bundlesDir, join(stableDir, minor, 'deb')));
+  const needsReal = all.filter((a) => a.spec.files.some((f) => f.source.kind === 'real-kubectl'));
+  if (needsReal.length && !(external.realKubectl && existsSync(external.realKubectl))) {
+    throw new Error(`${needsReal.map((a) => `${a.spec.name} ${a.spec.version}`).join(', ')} carry the real kubectl: pass --real-kubectl PATH (lab/packaging/real-kubectl.sh --print-path)`);
+  }
+  return all.map(({ minor, spec }) => buildDeb(spec, bundlesDir, join(stableDir, minor, 'deb'), external));
 }
 
-function parseArgs(argv: string[]): { bundles: string; out: string } {
+function parseArgs(argv: string[]): { bundles: string; out: string; realKubectl?: string } {
   const get = (flag: string): string => {
     const i = argv.indexOf(flag);
     const v = i >= 0 ? argv[i + 1] : undefined;
     if (!v) throw new Error(`usage: build-debs.ts --bundles DIR --out DIR (missing ${flag})`);
     return v;
   };
-  return { bundles: get('--bundles'), out: get('--out') };
+  const real = argv.indexOf('--real-kubectl');
+  return { bundles: get('--bundles'), out: get('--out'), ...(real >= 0 ? { realKubectl: get('--real-kubectl') } : {}) };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   try {
-    const { bundles, out } = parseArgs(process.argv.slice(2));
-    for (const deb of buildAll(bundles, out)) console.log(deb);
+    const { bundles, out, realKubectl } = parseArgs(process.argv.slice(2));
+    for (const deb of buildAll(bundles, out, realKubectl ? { realKubectl } : {})) console.log(deb);
   } catch (err) {
     console.error(`build-debs: ${(err as Error).message}`);
     process.exit(1);

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Builds the lab's signed apt repositories, laid out like pkgs.k8s.io:
 #   OUTDIR/core/stable/v1.28/deb/{*.deb,Packages,Packages.gz,Release,InRelease,Release.gpg,Release.key}
-# (and v1.29, v1.30), so hosts use them exactly like the real thing:
+# (and v1.29 … v1.32, see catalogue.ts), so hosts use them exactly like the real thing:
 #   curl -fsSL URL/core/stable/v1.28/deb/Release.key | gpg --dearmor -o /etc/apt/keyrings/k.gpg
 #   deb [signed-by=/etc/apt/keyrings/k.gpg] URL/core/stable/v1.28/deb/ /
 # The signing key is generated once into OUTDIR/../gnupg and reused. Idempotent: nothing is
 # rebuilt when the simulator and packaging sources are unchanged.
+# The v1.32 repo's kubectl 1.32.3 is Debian 13's REAL kubectl (real-kubectl.sh: fetched through
+# Debian's signed chain and cached); when the lab's apt proxy answers, it is fetched through it
+# (KINSTALL_DEBIAN_MIRROR overrides), so the machine itself asks no other address.
 # Needs: node (with the repo's npm dependencies), dpkg-deb, apt-ftparchive (apt-utils), gpg.
 set -euo pipefail
 
@@ -69,11 +72,22 @@ index_and_sign() {
     )
 }
 
-hash=$(source_hash)
+# The lab's apt-cacher-ng (lab/lib.sh: LAB_GW_IP:LAB_PROXY_PORT) serves Debian's archive under
+# /deb.debian.org/debian when the lab is up.
+lab_proxy_mirror=http://10.77.255.1:3142/deb.debian.org/debian
+if [ -z "${KINSTALL_DEBIAN_MIRROR:-}" ] && curl -fsS -o /dev/null --max-time 5 "$lab_proxy_mirror/dists/trixie/InRelease" 2>/dev/null; then
+    export KINSTALL_DEBIAN_MIRROR=$lab_proxy_mirror
+fi
+real_kubectl=$("$here/real-kubectl.sh" --print-path) || {
+    echo "build-repo: could not get the real kubectl (lab/packaging/real-kubectl.sh failed; see above)" >&2
+    exit 1
+}
+
+hash=$( (source_hash; sha256sum "$real_kubectl" | cut -d' ' -f1) | sha256sum | cut -d' ' -f1)
 if [ -n "${KINSTALL_SIM_BUNDLES:-}" ]; then
     hash=$( (echo "$hash"; cat "$KINSTALL_SIM_BUNDLES"/*.js) | sha256sum | cut -d' ' -f1)
 fi
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$hash" ] && [ -f "$stable/v1.28/deb/InRelease" ]; then
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$hash" ] && [ -f "$stable/v1.28/deb/InRelease" ] && [ -f "$stable/v1.32/deb/InRelease" ]; then
     echo "build-repo: $out is up to date"
     exit 0
 fi
@@ -91,7 +105,7 @@ fi
 
 ensure_key
 rm -rf "$stable" "$stamp"
-(cd "$repo_root" && npx --no-install tsx lab/packaging/build-debs.ts --bundles "$bundles" --out "$stable") >/dev/null
+(cd "$repo_root" && npx --no-install tsx lab/packaging/build-debs.ts --bundles "$bundles" --out "$stable" --real-kubectl "$real_kubectl") >/dev/null
 for dir in "$stable"/*/deb; do
     index_and_sign "$dir" "$(basename "$(dirname "$dir")")"
 done

@@ -5,6 +5,10 @@
 // Control fields follow the upstream pkgs.k8s.io packages (kubernetes/release packaging specs):
 // since the pkgs.k8s.io migration kubeadm depends only on cri-tools, kubelet on the node tools
 // it shells out to plus kubernetes-cni, and the kubelet drop-in 10-kubeadm.conf ships in kubeadm.
+//
+// One exception is real: the v1.32 repo's kubectl 1.32.3 carries Debian 13's kubectl binary
+// (source package kubernetes 1.32.3+ds-2, fetched and verified by real-kubectl.sh), repackaged
+// under the pkgs.k8s.io name and version, so the 1.32 lab runs the real client (issue 12 item 5).
 
 export interface RepoMinor {
   /** "v1.28" — the path segment of core/stable/<minor>/deb/. */
@@ -13,16 +17,30 @@ export interface RepoMinor {
   kubernetes: string[];
   criTools: string;
   kubernetesCni: string;
+  /** Patches whose kubectl package carries the real binary (real-kubectl.sh) instead of the simulator. */
+  realKubectl?: string[];
 }
 
 /** Debian revision of every package, as on pkgs.k8s.io ("1.28.15-1.1"). */
 export const DEB_REVISION = '1.1';
 
+// cri-tools and kubernetes-cni per minor as the pkgs.k8s.io repositories carry them (each minor's
+// repo has its own cri-tools x.y line; kubernetes-cni 1.2/1.3/1.4/1.5/1.6 for 1.28–1.32). The
+// 1.31/1.32 rows are what apt resolves from core:/stable:/v1.31 and v1.32 in recorded installs
+// (kubeadm 1.31.2 with cri-tools 1.31.1-1.1 and kubernetes-cni 1.5.1-1.1; 1.32.x with cri-tools
+// 1.32.0-1.1 and kubernetes-cni 1.6.0-1.1). At least
+// two patches of 1.31 and 1.32, so patch and minor upgrades can be tested (issue 13); 1.32.3 is the
+// version Debian 13 ships, whose kubectl is the real one.
 export const REPO_MINORS: RepoMinor[] = [
   { minor: 'v1.28', kubernetes: ['1.28.14', '1.28.15'], criTools: '1.28.0', kubernetesCni: '1.2.0' },
   { minor: 'v1.29', kubernetes: ['1.29.10'], criTools: '1.29.0', kubernetesCni: '1.3.0' },
   { minor: 'v1.30', kubernetes: ['1.30.6'], criTools: '1.30.0', kubernetesCni: '1.4.0' },
+  { minor: 'v1.31', kubernetes: ['1.31.1', '1.31.2'], criTools: '1.31.1', kubernetesCni: '1.5.1' },
+  { minor: 'v1.32', kubernetes: ['1.32.1', '1.32.3'], criTools: '1.32.0', kubernetesCni: '1.6.0', realKubectl: ['1.32.3'] },
 ];
+
+/** Debian's kubectl that real-kubectl.sh verifies (the binary of the realKubectl packages). */
+export const REAL_KUBECTL_DEBIAN_VERSION = '1.32.3+ds-2';
 
 /** Simulator bundles shipped by a package: bundle name → what the simulator reports as version. */
 export type BundleName = 'kubeadm' | 'kubelet' | 'kubectl' | 'crictl' | 'kube-apiserver';
@@ -35,6 +53,8 @@ export interface FileEntry {
     | { kind: 'bundle'; bundle: BundleName }
     | { kind: 'file'; name: string }
     | { kind: 'text'; text: string }
+    /** A binary given to the builder (build-debs.ts --real-kubectl), not built here. */
+    | { kind: 'real-kubectl' }
     | { kind: 'symlink'; target: string }
     | { kind: 'dir' };
 }
@@ -52,6 +72,8 @@ export interface DebSpec {
   scripts: Partial<Record<'postinst' | 'prerm' | 'postrm', string>>;
   /** Version the simulator bundles in this package report (`v1.28.15`). */
   reportedVersion: string;
+  /** The package carries a real upstream binary (no simulator, no version.json). */
+  real?: boolean;
 }
 
 /** Where the bundles live on the host; /usr/bin entries are symlinks into it. */
@@ -121,7 +143,22 @@ export function kubeletSpec(k8s: string, cni: string): DebSpec {
   };
 }
 
-export function kubectlSpec(k8s: string): DebSpec {
+export function kubectlSpec(k8s: string, real = false): DebSpec {
+  if (real) {
+    return {
+      name: 'kubectl',
+      upstream: k8s,
+      version: debVersion(k8s),
+      description: 'Command-line utility for interacting with a Kubernetes cluster',
+      // Debian builds it with cgo off but as a PIE against glibc (ldd: libc.so.6 only), as its
+      // own package declares; pkgs.k8s.io's static kubectl has no Depends.
+      depends: ['libc6 (>= 2.34)'],
+      files: [{ path: '/usr/bin/kubectl', mode: 0o755, source: { kind: 'real-kubectl' } }],
+      scripts: {},
+      reportedVersion: `v${k8s}`,
+      real: true,
+    };
+  }
   return {
     name: 'kubectl',
     upstream: k8s,
@@ -171,7 +208,9 @@ export function kubernetesCniSpec(version: string): DebSpec {
 /** Every package of one minor's repo. */
 export function packagesFor(minor: RepoMinor): DebSpec[] {
   return [
-    ...minor.kubernetes.flatMap((k8s) => [kubeadmSpec(k8s, minor.criTools), kubeletSpec(k8s, minor.kubernetesCni), kubectlSpec(k8s)]),
+    ...minor.kubernetes.flatMap((k8s) => [
+      kubeadmSpec(k8s, minor.criTools), kubeletSpec(k8s, minor.kubernetesCni), kubectlSpec(k8s, minor.realKubectl?.includes(k8s) ?? false),
+    ]),
     criToolsSpec(minor.criTools),
     kubernetesCniSpec(minor.kubernetesCni),
   ];
@@ -190,8 +229,15 @@ export function controlText(spec: DebSpec, installedSizeKiB: number): string {
     'Priority: optional',
     'Homepage: https://kubernetes.io',
     `Description: ${spec.description}`,
-    ' kinstall lab simulator package: built by lab/packaging for the kinstall test lab; the',
-    ' binaries are Node programs that behave like the upstream tools (kinstall lab simulator).',
+    ...(spec.real
+      ? [
+          ` kinstall lab package: the REAL kubectl of Debian 13 (kubectl ${REAL_KUBECTL_DEBIAN_VERSION}, built`,
+          ' from Kubernetes\' source), repackaged by lab/packaging for the kinstall test lab.',
+        ]
+      : [
+          ' kinstall lab simulator package: built by lab/packaging for the kinstall test lab; the',
+          ' binaries are Node programs that behave like the upstream tools (kinstall lab simulator).',
+        ]),
   ];
   return lines.join('\n') + '\n';
 }

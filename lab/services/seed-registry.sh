@@ -1,5 +1,5 @@
 #!/bin/bash
-# Seed the lab registry with every image name kubeadm 1.28.x and the addons pull (lab/images.ts).
+# Seed the lab registry with every image name kubeadm (each release the lab repo serves) and the addons pull (lab/images.ts).
 # All names share one small image the lab builds itself: busybox-static packed as OCI with umoci.
 # Only missing tags are pushed, so a warm start costs one HTTP HEAD per image.
 set -euo pipefail

@@ -54,8 +54,8 @@ export function corednsImage(inventory: Inventory): string {
 
 /**
  * The images `kubeadm config images pull` fetches for this inventory (control-plane images,
- * kube-proxy, pause, etcd, CoreDNS), for seeding a mirror and checking one. The etcd tag is the
- * minor's x.y.0 default; see versions/ for the caveat about later patch releases.
+ * kube-proxy, pause, etcd, CoreDNS), for seeding a mirror and checking one. The etcd and CoreDNS
+ * tags follow kubeadm's patch bumps as far as versions/ transcribes them.
  */
 export function kubeadmImages(inventory: Inventory): string[] {
   const repo = inventory.kubernetes.imageRepository.replace(/\/+$/, '');

@@ -62,29 +62,61 @@ interface ImageTags {
  * Image tags kubeadm uses per minor, from cmd/kubeadm/app/constants/constants.go at the minor's
  * x.y.0 tag (PauseVersion, SupportedEtcdVersion[minor] / DefaultEtcdVersion, CoreDNSVersion):
  * https://github.com/kubernetes/kubernetes/blob/v1.NN.0/cmd/kubeadm/app/constants/constants.go
- * Later patch releases sometimes bump etcd (e.g. release-1.32 ended on 3.5.24-0), so these tags
- * are for configuring the sandbox image and for seeding mirrors; the exact list for a patch
- * release is what `kubeadm config images list --kubernetes-version X` prints on the host.
+ * (1.31.0 shipped CoreDNS v1.11.1; v1.11.3 came with 1.31.1, see patchImageTags).
  */
 const imageTags: Record<KubernetesMinor, ImageTags> = {
   '1.28': { pause: '3.9', etcd: '3.5.9-0', coredns: 'v1.10.1' },
   '1.29': { pause: '3.9', etcd: '3.5.10-0', coredns: 'v1.11.1' },
   '1.30': { pause: '3.9', etcd: '3.5.12-0', coredns: 'v1.11.1' },
-  '1.31': { pause: '3.10', etcd: '3.5.15-0', coredns: 'v1.11.3' },
+  '1.31': { pause: '3.10', etcd: '3.5.15-0', coredns: 'v1.11.1' },
   '1.32': { pause: '3.10', etcd: '3.5.16-0', coredns: 'v1.11.3' },
   '1.33': { pause: '3.10', etcd: '3.5.21-0', coredns: 'v1.12.0' },
   '1.34': { pause: '3.10.1', etcd: '3.6.4-0', coredns: 'v1.12.1' },
   '1.35': { pause: '3.10.1', etcd: '3.6.6-0', coredns: 'v1.13.1' },
 };
 
+/**
+ * kubeadm bumps etcd and CoreDNS in patch releases (cherry-picks into constants.go on the
+ * release branches), so a 1.28.15 cluster runs etcd 3.5.15-0, not 1.28.0's 3.5.9-0. Each entry:
+ * from this patch on, these tags. Transcribed from `kubeadm config images list` of every release,
+ * as kubernetes/minikube records it (pkg/minikube/constants/constants_kubeadm_images.go), for
+ * patches up to 1.28.15, 1.29.10, 1.30.6, 1.31.2; and 1.32.3's list (etcd 3.5.16-0, CoreDNS
+ * v1.11.3, pause 3.10, as the 1.32.0 row). Later patches bumped etcd again (release-1.32 ended on
+ * 3.5.24-0) and are not transcribed: for them these are the last known tags, and the exact list is
+ * what `kubeadm config images list` prints on the host (the images step pulls that list).
+ */
+const patchImageTags: Record<KubernetesMinor, Array<{ from: string } & Partial<ImageTags>>> = {
+  '1.28': [{ from: '1.28.6', etcd: '3.5.10-0' }, { from: '1.28.8', etcd: '3.5.12-0' }, { from: '1.28.14', etcd: '3.5.15-0' }],
+  '1.29': [{ from: '1.29.3', etcd: '3.5.12-0' }, { from: '1.29.9', etcd: '3.5.15-0' }],
+  '1.30': [{ from: '1.30.5', etcd: '3.5.15-0', coredns: 'v1.11.3' }],
+  '1.31': [{ from: '1.31.1', coredns: 'v1.11.3' }],
+  '1.32': [],
+  '1.33': [],
+  '1.34': [],
+  '1.35': [],
+};
+
+/** The tags kubeadm of this exact version uses: the minor's x.y.0 tags plus every patch bump up to it. */
+function tagsFor(k8sVersion: string): ImageTags {
+  const minor = supportedMinorOf(k8sVersion);
+  const tags = { ...imageTags[minor] };
+  for (const change of patchImageTags[minor]) {
+    if (!semver.gte(k8sVersion, change.from)) continue;
+    if (change.pause) tags.pause = change.pause;
+    if (change.etcd) tags.etcd = change.etcd;
+    if (change.coredns) tags.coredns = change.coredns;
+  }
+  return tags;
+}
+
 export function pauseImageTag(k8sVersion: string): string {
-  return imageTags[supportedMinorOf(k8sVersion)].pause;
+  return tagsFor(k8sVersion).pause;
 }
 export function etcdImageTag(k8sVersion: string): string {
-  return imageTags[supportedMinorOf(k8sVersion)].etcd;
+  return tagsFor(k8sVersion).etcd;
 }
 export function corednsImageTag(k8sVersion: string): string {
-  return imageTags[supportedMinorOf(k8sVersion)].coredns;
+  return tagsFor(k8sVersion).coredns;
 }
 
 /**

@@ -100,7 +100,7 @@ apt-get indextargets --format '$(CODENAME)' | sort -u`;
 
   it('leaves the default shape for everything else (lab:up without LAB_SHAPE)', () => {
     expect(plan({ LAB_SHAPE: '', LAB_OS: '', LAB_HOSTS: '' }).stdout.trim().split('\n')).toEqual([
-      '1 bookworm prepared control-plane', '2 bookworm prepared worker', '3 bookworm prepared worker',
+      '1 bookworm full control-plane', '2 bookworm full worker', '3 bookworm full worker',
     ]);
   });
 });

@@ -11,7 +11,7 @@ import { lab, labDir, labScript, repoRoot, rootSh, run, type LabDescription, typ
  * many-hosts lab (lab/many.sh), which other work uses. Stops and discards every nodeN, then
  * `lab:up` boots them again from the base (servers, registry and repo are kept).
  */
-export function freshLab(hosts = 3): LabDescription {
+export function freshLab(hosts = 3, env: NodeJS.ProcessEnv = {}): LabDescription {
   const script = `
     set -euo pipefail
     . lab/lib.sh; . lab/hosts.sh
@@ -26,7 +26,7 @@ export function freshLab(hosts = 3): LabDescription {
     done`;
   const r = run('bash', ['-c', `cd ${repoRoot} && ${script}`], { env: { LAB_DIR: labDir } });
   if (r.code !== 0) throw new Error(`discarding the lab hosts failed:\n${r.stdout}${r.stderr}`);
-  labScript('up', [], { LAB_HOSTS: String(hosts) });
+  labScript('up', [], { LAB_HOSTS: String(hosts), ...env });
   return lab();
 }
 

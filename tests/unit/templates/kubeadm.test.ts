@@ -206,7 +206,7 @@ describe('kubeadmImages', () => {
       '10.77.255.1:5000/google_containers/kube-scheduler:v1.28.15',
       '10.77.255.1:5000/google_containers/kube-proxy:v1.28.15',
       '10.77.255.1:5000/google_containers/pause:3.9',
-      '10.77.255.1:5000/google_containers/etcd:3.5.9-0',
+      '10.77.255.1:5000/google_containers/etcd:3.5.15-0', // kubeadm 1.28.15's own etcd, not 1.28.0's 3.5.9-0
       '10.77.255.1:5000/google_containers/coredns:v1.10.1',
     ]);
     expect(kubeadmImages(inventory132)).toContain('registry.k8s.io/coredns/coredns:v1.11.3');

@@ -65,7 +65,7 @@ describe('kubeadmApiVersion', () => {
   });
 });
 
-describe('image tags per minor (kubeadm constants at x.y.0)', () => {
+describe('image tags per release (kubeadm constants at x.y.0, plus patch bumps)', () => {
   it('pause moved 3.9 → 3.10 in 1.31 and → 3.10.1 in 1.34', () => {
     expect(pauseImageTag('1.28.15')).toBe('3.9');
     expect(pauseImageTag('1.30.0')).toBe('3.9');
@@ -76,10 +76,27 @@ describe('image tags per minor (kubeadm constants at x.y.0)', () => {
   });
 
   it('etcd and CoreDNS at the edges of the range', () => {
-    expect(etcdImageTag('1.28.15')).toBe('3.5.9-0');
+    expect(etcdImageTag('1.28.0')).toBe('3.5.9-0');
     expect(corednsImageTag('1.28.15')).toBe('v1.10.1');
     expect(etcdImageTag('1.34.0')).toBe('3.6.4-0');
     expect(corednsImageTag('1.35.0')).toBe('v1.13.1');
+  });
+
+  it('follows kubeadm\'s patch bumps (what `kubeadm config images list` prints for that release)', () => {
+    // Before: the x.y.0 tags for every patch, so 1.28.15 named etcd 3.5.9-0 while its kubeadm pulls 3.5.15-0.
+    expect(etcdImageTag('1.28.5')).toBe('3.5.9-0');
+    expect(etcdImageTag('1.28.6')).toBe('3.5.10-0');
+    expect(etcdImageTag('1.28.13')).toBe('3.5.12-0');
+    expect(etcdImageTag('1.28.15')).toBe('3.5.15-0');
+    expect(etcdImageTag('1.29.10')).toBe('3.5.15-0');
+    expect(corednsImageTag('1.30.4')).toBe('v1.11.1');
+    expect(corednsImageTag('1.30.6')).toBe('v1.11.3');
+    expect(etcdImageTag('1.30.6')).toBe('3.5.15-0');
+    expect(corednsImageTag('1.31.0')).toBe('v1.11.1');
+    expect(corednsImageTag('1.31.2')).toBe('v1.11.3');
+    expect(etcdImageTag('1.32.3')).toBe('3.5.16-0');
+    expect(corednsImageTag('1.32.3')).toBe('v1.11.3');
+    expect(pauseImageTag('1.32.3')).toBe('3.10');
   });
 
   it('throws for unsupported versions', () => {

@@ -8,6 +8,13 @@ import { SIMULATOR_MARK } from '../version.js';
  * x.y.0 rows agree with kinstall's own table (src/versions/kubernetes.ts, same source); the other
  * rows are the patches the lab repository carries (lab/packaging/catalogue.ts). A kubeadm patch
  * not listed is refused rather than guessed.
+ *
+ * Patch rows: the tags each release's `kubeadm config images list` prints, as kubernetes/minikube
+ * records them per release (pkg/minikube/constants/constants_kubeadm_images.go: v1.28.14/15,
+ * v1.29.10, v1.30.6, v1.31.0/1/2 — 1.31.0 shipped CoreDNS v1.11.1, the v1.11.3 bump came in
+ * 1.31.1); v1.32.1 and v1.32.3 (etcd 3.5.16-0, CoreDNS v1.11.3, pause 3.10, unchanged from
+ * 1.32.0; `kubeadm config images list` output of those releases). Only the entries those sources
+ * show are listed: an etcd for another minor than the row's own (upgrades) comes from constants.go.
  */
 interface KubeadmImageConstants { pause: string; coredns: string; etcd: Record<number, string> }
 const KUBEADM_CONSTANTS: Record<string, KubeadmImageConstants> = {
@@ -15,11 +22,15 @@ const KUBEADM_CONSTANTS: Record<string, KubeadmImageConstants> = {
   '1.28.14': { pause: '3.9', coredns: 'v1.10.1', etcd: { 27: '3.5.12-0', 28: '3.5.15-0' } },
   '1.28.15': { pause: '3.9', coredns: 'v1.10.1', etcd: { 27: '3.5.12-0', 28: '3.5.15-0' } },
   '1.29.0': { pause: '3.9', coredns: 'v1.11.1', etcd: { 29: '3.5.10-0' } },
-  '1.29.10': { pause: '3.9', coredns: 'v1.11.1', etcd: { 28: '3.5.15-0', 29: '3.5.16-0' } },
+  '1.29.10': { pause: '3.9', coredns: 'v1.11.1', etcd: { 28: '3.5.15-0', 29: '3.5.15-0' } },
   '1.30.0': { pause: '3.9', coredns: 'v1.11.1', etcd: { 30: '3.5.12-0' } },
   '1.30.6': { pause: '3.9', coredns: 'v1.11.3', etcd: { 29: '3.5.16-0', 30: '3.5.15-0' } },
-  '1.31.0': { pause: '3.10', coredns: 'v1.11.3', etcd: { 31: '3.5.15-0' } },
+  '1.31.0': { pause: '3.10', coredns: 'v1.11.1', etcd: { 31: '3.5.15-0' } },
+  '1.31.1': { pause: '3.10', coredns: 'v1.11.3', etcd: { 31: '3.5.15-0' } },
+  '1.31.2': { pause: '3.10', coredns: 'v1.11.3', etcd: { 31: '3.5.15-0' } },
   '1.32.0': { pause: '3.10', coredns: 'v1.11.3', etcd: { 32: '3.5.16-0' } },
+  '1.32.1': { pause: '3.10', coredns: 'v1.11.3', etcd: { 32: '3.5.16-0' } },
+  '1.32.3': { pause: '3.10', coredns: 'v1.11.3', etcd: { 32: '3.5.16-0' } },
 };
 
 /** The kubeadm releases whose image constants the simulator knows. */
