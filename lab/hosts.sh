@@ -60,6 +60,18 @@ CONF
   if [ -f "$root/etc/ssl/certs/ca-certificates.crt" ]; then cat "$LAB_CA/ca.crt" >>"$root/etc/ssl/certs/ca-certificates.crt"; fi
 }
 
+# Host N's cgroup v1 subtrees (host_cgroup_binds), emptied and removed once the host has stopped.
+# A host booted into the subtree its predecessor left (another release's systemd, its slices and
+# scopes still there) comes up "degraded": every boot starts from fresh subtrees.
+remove_host_cgroups() {
+  local i=$1 d pid
+  for d in $(find /sys/fs/cgroup -maxdepth 6 -type d -name "klab-node$i" 2>/dev/null); do
+    # Stragglers of a host that is not running any more (nothing else lives in its subtree).
+    for pid in $(find "$d" -name cgroup.procs -exec cat {} + 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
+    find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null || true
+  done
+}
+
 host_running() { [ -f "$(host_dir "$1")/nspawn.pid" ] && pidfile_alive "$(host_dir "$1")/nspawn.pid"; }
 
 # Stop host N and discard its state (overlay upper dir, containerd dir).
@@ -78,9 +90,11 @@ start_host() {
   # been rebuilt since it booted, is replaced.
   if host_running "$i" && [ "$(cat "$d/shape" 2>/dev/null)" != "$shape" ]; then remove_host "$i"; fi
   host_running "$i" && return 0
-  # Anything left from a crashed run is discarded: a host always boots from the clean base.
+  # Anything left from a crashed run is discarded: a host always boots from the clean base, in
+  # fresh cgroup subtrees.
   mountpoint -q "$d/root" && umount "$d/root"
   rm -rf "$d"
+  remove_host_cgroups "$i"
   mkdir -p "$d/upper" "$d/work" "$d/root" "$d/containerd"
   echo "$shape" >"$d/shape"
   mount -t overlay klab-node$i -o "lowerdir=$(base_dir "$suite" "$profile"),upperdir=$d/upper,workdir=$d/work" "$d/root"

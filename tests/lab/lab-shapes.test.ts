@@ -44,6 +44,8 @@ afterAll(() => {
   labScript('up', [], { LAB_OS: '', LAB_SHAPE: 'default', LAB_HOSTS: '' });
 });
 
+const ssh1 = (h: LabHost, script: string) => rootSh(lab(), h, script);
+
 const each = (f: (h: LabHost) => void) => () => {
   for (const h of l.hosts) f(h);
 };
@@ -96,6 +98,26 @@ apt-get indextargets --format '$(CODENAME)' | sort -u`;
       expect(out[1], `${h.name} containerd candidate`).toMatch(containerdOf[h.os] ?? /./);
       expect(out.slice(2), h.name).toEqual([h.os]);
     });
+  });
+
+  it('a host replaced by another release boots in fresh cgroup subtrees, nothing of its predecessor left', () => {
+    // Regression: lab:up kept a replaced host's cgroup v1 subtrees, and a Debian 12 host booted
+    // into what a Debian 13 cluster had left there came up "degraded".
+    const leftover = 'klab-leftover.slice';
+    const marked = run('bash', ['-c', `for d in $(find /sys/fs/cgroup -maxdepth 6 -type d -name klab-node1); do mkdir "$d/${leftover}" && echo "$d"; done`]);
+    expect(marked.stdout.trim(), marked.stderr).not.toBe('');
+    const node1 = pairs[0]!;
+    const other = pairs.find((p) => p.split('/')[0] !== node1.split('/')[0]) ?? node1;
+    labScript('up', [], { LAB_OS: [other, ...pairs.slice(1)].join(' '), LAB_HOSTS: '' });
+    const replaced = lab().hosts[0]!;
+    expect(`${replaced.os}/${replaced.profile}`).toBe(other);
+    expect(run('bash', ['-c', `find /sys/fs/cgroup -maxdepth 7 -type d -name ${leftover}`]).stdout.trim()).toBe('');
+    let state = '';
+    for (let i = 0; i < 30 && !['running', 'degraded'].includes(state); i++) {
+      state = ssh1(replaced, 'systemctl is-system-running || true');
+      if (!['running', 'degraded'].includes(state)) run('sleep', ['1']);
+    }
+    expect(state, ssh1(replaced, 'systemctl --failed --no-legend || true')).toBe('running');
   });
 
   it('leaves the default shape for everything else (lab:up without LAB_SHAPE)', () => {
