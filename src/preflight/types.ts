@@ -140,6 +140,12 @@ export interface HostFacts {
   kubeletConf: boolean;
   adminConf: boolean;
   mirrors: MirrorProbe[];
+  /**
+   * For kubernetes.apiEndpoint (probed only when the inventory has one): apt's haproxy candidate
+   * ("installed" when haproxy is there; undefined on non-apt hosts), whether the VIP answered a
+   * ping, and the MAC the neighbour table holds for it.
+   */
+  endpoint?: { haproxyCandidate?: string; vipPing?: boolean; vipNeighbour?: string };
 }
 
 /** What a host check sees. */
