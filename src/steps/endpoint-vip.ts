@@ -1,3 +1,4 @@
+import { ExitCode, KinstallError } from '../errors.js';
 import type { Inventory } from '../inventory/schema.js';
 import type { ResolvedHost } from '../inventory/types.js';
 import { apiServerPort } from '../kube/kubeadm.js';
@@ -59,12 +60,16 @@ export function renderKubeVipProbe(): string {
 /**
  * Pure. Before init: only while the first control plane has no cluster (no admin.conf); after
  * that the post-join step owns the manifest. After joins: a control plane that is part of the
- * cluster (kubelet.conf) gets the final manifest.
+ * cluster (kubelet.conf) gets the final manifest; one not joined yet is planned too (a dry run
+ * shows it), for the join step of the same run comes first; the apply refuses to write on a host
+ * that is still not joined (the manifest would make the next join's preflight fail).
  */
 export function planKubeVip(state: Map<string, string[]>, desiredSha: string, moment: 'before-init' | 'after-join'): string[] {
-  const ready = moment === 'before-init' ? kv(state, 'admin_conf') !== 'yes' : kv(state, 'kubelet_conf') === 'yes';
-  if (!ready || kv(state, 'manifest_sha') === desiredSha) return [];
-  return [`write ${kubeVipManifestPath} (${moment === 'before-init' ? 'before kubeadm init: the VIP must answer during init' : 'kube-vip with admin.conf'})`];
+  if (kv(state, 'manifest_sha') === desiredSha) return [];
+  if (moment === 'before-init') {
+    return kv(state, 'admin_conf') === 'yes' ? [] : [`write ${kubeVipManifestPath} (before kubeadm init: the VIP must answer during init)`];
+  }
+  return [`write ${kubeVipManifestPath} (kube-vip with admin.conf${kv(state, 'kubelet_conf') === 'yes' ? '' : ', once kubeadm join has run'})`];
 }
 
 function isKubeVip(ctx: StepContext): boolean {
@@ -81,7 +86,17 @@ function vipStep(id: string, title: string, moment: 'before-init' | 'after-join'
       const state = await probeKv(remote, renderKubeVipProbe(), `${id}: probe`);
       return { changes: planKubeVip(state, sha256(manifest(ctx)), moment) };
     },
-    async apply(ctx, _host, remote) {
+    async apply(ctx, host, remote) {
+      if (moment === 'after-join') {
+        const state = await probeKv(remote, renderKubeVipProbe(), `${id}: probe`);
+        if (kv(state, 'kubelet_conf') !== 'yes') {
+          throw new KinstallError(`${host.name} has not joined the cluster (no /etc/kubernetes/kubelet.conf): kube-vip is written only after kubeadm join`, {
+            exitCode: ExitCode.stepFailed,
+            host: host.name,
+            hint: 'see why the control-plane join failed (earlier in this run or its log), fix it, then re-run kinstall up',
+          });
+        }
+      }
       // The kubelet watches the directory and (re)starts the static pod from the new file.
       await remote.upload(kubeVipManifestPath, manifest(ctx), { mode: 0o600 });
     },

@@ -12,7 +12,7 @@ import { parseKv } from '../../../src/steps/remote.js';
 import { upSteps } from '../../../src/steps/index.js';
 import { expectGolden } from '../../helpers/golden.js';
 import { parseYamlDocuments, unknownFields } from '../templates/k8s-objects.js';
-import { fakeContext, fakeHost, fakeInventory } from './fakes.js';
+import { FakeRemote, fakeContext, fakeHost, fakeInventory } from './fakes.js';
 
 /** Two control planes and a worker, as the lab's up-12 test builds them. */
 function haCluster(apiEndpoint: Inventory['kubernetes']['apiEndpoint'], version = '1.28.15') {
@@ -131,6 +131,19 @@ describe('node-local balancer (haproxy)', () => {
 });
 
 describe('kube-vip static pod', () => {
+  it('the post-join apply refuses a control plane that has not joined, and writes on one that has', async () => {
+    const { hosts, inventory } = vip();
+    const remote = new FakeRemote('node2');
+    remote.responders.push(() => ({ stdout: 'manifest_sha=absent\nadmin_conf=no\nkubelet_conf=no\n' }));
+    const ctx = fakeContext(hosts, [remote], undefined, inventory);
+    await expect(kubeVipStep.apply(ctx, hosts[1]!, remote, { changes: ['x'] })).rejects.toThrow(/node2 has not joined the cluster/);
+    expect(remote.uploads).toEqual([]);
+    const joined = new FakeRemote('node2');
+    joined.responders.push(() => ({ stdout: 'manifest_sha=absent\nadmin_conf=yes\nkubelet_conf=yes\n' }));
+    await kubeVipStep.apply(fakeContext(hosts, [joined], undefined, inventory), hosts[1]!, joined, { changes: ['x'] });
+    expect(joined.uploads.map((u) => [u.path, u.mode])).toEqual([['/etc/kubernetes/manifests/kube-vip.yaml', 0o600]]);
+  });
+
   it('manifests: golden, valid Pods with no unknown field', () => {
     for (const [name, inventory, bootstrap] of [
       ['kube-vip-bootstrap-1.29.yaml', vip().inventory, true],
@@ -160,7 +173,8 @@ describe('kube-vip static pod', () => {
     expect(planKubeVip(kv(['manifest_sha=absent', 'admin_conf=no', 'kubelet_conf=no']), 'x', 'before-init')).toHaveLength(1);
     expect(planKubeVip(kv(['manifest_sha=y', 'admin_conf=yes', 'kubelet_conf=yes']), 'x', 'before-init')).toEqual([]);
     expect(planKubeVip(kv(['manifest_sha=x', 'admin_conf=no', 'kubelet_conf=no']), 'x', 'before-init')).toEqual([]);
-    expect(planKubeVip(kv(['manifest_sha=absent', 'admin_conf=no', 'kubelet_conf=no']), 'x', 'after-join')).toEqual([]);
+    // Not joined yet: planned (the join of the same run comes first), said so.
+    expect(planKubeVip(kv(['manifest_sha=absent', 'admin_conf=no', 'kubelet_conf=no']), 'x', 'after-join')).toEqual(['write /etc/kubernetes/manifests/kube-vip.yaml (kube-vip with admin.conf, once kubeadm join has run)']);
     expect(planKubeVip(kv(['manifest_sha=boot', 'admin_conf=yes', 'kubelet_conf=yes']), 'x', 'after-join')).toHaveLength(1);
     expect(planKubeVip(kv(['manifest_sha=x', 'admin_conf=yes', 'kubelet_conf=yes']), 'x', 'after-join')).toEqual([]);
   });
