@@ -122,6 +122,22 @@ describe('node-local balancer (haproxy)', () => {
     expect(stopped.changes).toEqual(['start haproxy']);
   });
 
+  it('probe then apply: the config is staged (never written over the live file), then checked and installed', async () => {
+    const { hosts, inventory } = nodeLocal();
+    const remote = new FakeRemote('node3');
+    remote.responders.push(() => ({ stdout: 'pkg=apt\nhaproxy=no\nconfig_sha=absent\nactive=inactive\nenabled=\n' }));
+    const ctx = fakeContext(hosts, [remote], undefined, inventory);
+    const plan = await balancerStep.probe(ctx, hosts[2]!, remote);
+    expect(plan.changes).toHaveLength(4);
+    expect(remote.execs[0]!.script).toContain("ss -Hltnp \"sport = :$port\"");
+    await balancerStep.apply(ctx, hosts[2]!, remote, plan);
+    expect(remote.uploads.map((u) => [u.path, u.mode])).toEqual([['/etc/kubernetes/kinstall/haproxy.cfg.new', 0o644]]);
+    expect(remote.uploads[0]!.content).toBe(renderHaproxyConfig(ctx));
+    const apply = remote.execs[1]!.script;
+    expect(apply).toContain('apt-get -o DPkg::Lock::Timeout=600 install -y -q haproxy');
+    expect(apply).toContain('haproxy -c -f "$staged"');
+  });
+
   it('the step acts on every target host with nodeLocal and on none otherwise', () => {
     const { hosts, inventory } = nodeLocal();
     expect(balancerStep.hosts(fakeContext(hosts, [], undefined, inventory)).map((h) => h.name)).toEqual(['node1', 'node2', 'node3']);
