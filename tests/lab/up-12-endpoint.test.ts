@@ -70,11 +70,14 @@ describe('node-local API balancer', () => {
       expect(rootSh(l, h, 'systemctl is-active haproxy; systemctl is-enabled haproxy'), h.name).toBe('active\nenabled');
       // The real haproxy (Debian's package) listens on 127.0.0.1:7443.
       expect(rootSh(l, h, "ss -Hltnp 'sport = :7443'"), h.name).toMatch(/127\.0\.0\.1:7443 .*"haproxy"/);
-      expect(rootSh(l, h, "sed -n 's/^ *server: //p' /etc/kubernetes/kubelet.conf"), h.name).toBe('https://127.0.0.1:7443');
     }
-    // kube-proxy's kubeconfig (kubeadm puts controlPlaneEndpoint there) and the API through the balancer.
-    const node3 = l.hosts.find((h) => h.name === 'node3')!;
-    expect(rootSh(l, node3, 'curl -sk https://127.0.0.1:7443/readyz')).toBe('ok');
+    // The worker's kubelet reaches the API through its own balancer (kubeadm wrote the endpoint
+    // into cluster-info, which the TLS bootstrap copies; control planes may point at their local
+    // API server instead, kubeadm's ControlPlaneKubeletLocalMode).
+    const worker = l.hosts.find((h) => h.name === 'node3')!;
+    expect(rootSh(l, worker, "sed -n 's/^ *server: //p' /etc/kubernetes/kubelet.conf")).toBe('https://127.0.0.1:7443');
+    // The API answers through the worker's balancer.
+    expect(rootSh(l, worker, 'curl -sk https://127.0.0.1:7443/readyz')).toBe('ok');
     const again = kinstall('up', inventoryFile);
     expectRerunChangesNothing(again);
     for (const id of ['endpoint-balancer', 'join-control-planes']) expect(summaryByStep(again.stdout).get(id), id).toMatch(/^0 changed, \d+ unchanged$/);
