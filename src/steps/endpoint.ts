@@ -60,7 +60,8 @@ export function planBalancer(state: Map<string, string[]>, desiredSha: string): 
   if (writeConfig) changes.push(`write ${haproxyConfigPath} (checked with haproxy -c first)`);
   const enable = kv(state, 'enabled') !== 'enabled';
   if (enable) changes.push('enable haproxy');
-  const running = kv(state, 'active') === 'active';
+  // `reloading` right after a reload (ours, or a package's) is a running haproxy too.
+  const running = ['active', 'reloading'].includes(kv(state, 'active'));
   const reloadOrStart = writeConfig || !running;
   if (reloadOrStart) changes.push(running || install ? 'reload haproxy' : 'start haproxy');
   return { changes, actions: { install, writeConfig, enable, reloadOrStart, pkg } };

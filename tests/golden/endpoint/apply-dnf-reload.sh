@@ -64,10 +64,11 @@ systemctl reload-or-restart haproxy
 # The balancer must listen before kubeadm uses the endpoint.
 port=7443
 i=0
-until ss -Hltn "sport = :$port" 2>/dev/null | grep -q .; do
+# A reload returns before haproxy's master has finished it: also wait for "active" again.
+until ss -Hltn "sport = :$port" 2>/dev/null | grep -q . && [ "$(systemctl is-active haproxy 2>/dev/null || true)" = active ]; do
   i=$((i + 1))
   if [ "$i" -ge 30 ]; then
-    echo "haproxy does not listen on port $port after 30 s; see journalctl -u haproxy" >&2
+    echo "haproxy is not active and listening on port $port after 30 s; see journalctl -u haproxy" >&2
     exit 1
   fi
   sleep 1

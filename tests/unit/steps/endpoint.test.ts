@@ -118,6 +118,8 @@ describe('node-local balancer (haproxy)', () => {
     const changed = planBalancer(kv(['pkg=apt', 'haproxy=yes', 'config_sha=0123', 'active=active', 'enabled=enabled']), sha);
     expect(changed.changes).toEqual(['write /etc/haproxy/haproxy.cfg (checked with haproxy -c first)', 'reload haproxy']);
     expect(changed.actions).toMatchObject({ install: false, writeConfig: true, reloadOrStart: true });
+    // Seen right after a reload: running, nothing to do (the lab's first run met it).
+    expect(planBalancer(kv(['pkg=apt', 'haproxy=yes', `config_sha=${sha}`, 'active=reloading', 'enabled=enabled']), sha).changes).toEqual([]);
     const stopped = planBalancer(kv(['pkg=dnf', 'haproxy=yes', `config_sha=${sha}`, 'active=failed', 'enabled=enabled']), sha);
     expect(stopped.changes).toEqual(['start haproxy']);
   });
