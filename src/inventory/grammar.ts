@@ -194,6 +194,41 @@ export const hostPort: Grammar = (value) => {
   return fail(`${show(value)} is not host[:port] with a DNS name or an IPv4 address`, 'e.g. lb.example.com:6443 or 192.168.1.100:6443');
 };
 
+/**
+ * An IPv4 address a machine can hold (the kube-vip virtual IP): dotted quad, not 0.0.0.0/8,
+ * loopback, link-local, multicast or broadcast (kube-vip announces it with ARP on a real segment).
+ */
+export const unicastIPv4: Grammar = (value) => {
+  if (isIP(value) === 6 || value.includes(':')) return fail(`${show(value)}: ${IPV6_REFUSED}`, IPV6_HINT);
+  if (isIP(value) !== 4) return fail(`${show(value)} is not an IPv4 address`, 'e.g. 192.168.1.100 (a free address in the control planes\' subnet)');
+  const [a, b] = value.split('.').map(Number) as [number, number];
+  if (a === 0 || a === 127 || a >= 224 || (a === 169 && b === 254)) {
+    return fail(`${show(value)} is not a unicast address a host can hold (0/8, 127/8, 169.254/16, multicast and 240/4 are refused)`, 'a free address in the control planes\' subnet, e.g. 192.168.1.100');
+  }
+  return undefined;
+};
+
+/**
+ * A Linux network interface name (net/core/dev.c dev_valid_name): 1-15 bytes (IFNAMSIZ 16 with
+ * the NUL), not "." or "..", no "/", ":" or whitespace. Narrowed further to the characters
+ * interface names use in practice ([A-Za-z0-9_.@-]) so it is a plain word in every config.
+ */
+export const interfaceName: Grammar = (value) => {
+  if (value.length === 0 || value.length > 15) return fail(`interface name ${show(value)} must be 1-15 characters (Linux IFNAMSIZ)`);
+  if (value === '.' || value === '..' || !/^[A-Za-z0-9_.@-]+$/.test(value)) {
+    return fail(`${show(value)} is not a network interface name`, 'the name `ip -br link` shows on the control planes, e.g. eth0 or enp1s0');
+  }
+  return undefined;
+};
+
+/**
+ * A local TCP port for the node-local API balancer. Refused: the ports kubeadm's preflight wants
+ * free on a control plane or node (cmd/kubeadm/app/preflight/checks.go: 6443 the API server's
+ * bindPort, 10250 kubelet, 10257/10259 controller-manager/scheduler, 2379/2380 etcd), and the
+ * kubelet's and kube-proxy's local ports 10248/10249/10256: the balancer listens on EVERY node.
+ */
+export const reservedKubernetesPorts = [2379, 2380, 6443, 10248, 10249, 10250, 10256, 10257, 10259] as const;
+
 // --- Registries and images (github.com/distribution/reference regexp.go) ----------------------
 
 const domainComponent = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
@@ -250,6 +285,32 @@ export const imageRepository: Grammar = (raw) => {
     }
   }
   return undefined;
+};
+
+/**
+ * A full image reference with a tag or digest (kubernetes.apiEndpoint.kubeVip.image):
+ * `<imageRepository grammar>:<tag>` and/or `@sha256:<64 hex>`; distribution/reference regexp.go
+ * tag = [\w][\w.-]{0,127}. A tag or digest is required: a floating image would change the
+ * static pod under the cluster.
+ */
+export const imageReference: Grammar = (value) => {
+  const hint = 'e.g. ghcr.io/kube-vip/kube-vip:v0.8.9 (a registry, a path and a tag or @sha256: digest)';
+  let rest = value;
+  const at = rest.indexOf('@');
+  if (at >= 0) {
+    if (!/^sha256:[0-9a-f]{64}$/.test(rest.slice(at + 1))) return fail(`${show(value)}: the digest is not sha256:<64 lowercase hex digits>`, hint);
+    rest = rest.slice(0, at);
+  }
+  const lastSlash = rest.lastIndexOf('/');
+  const colon = rest.indexOf(':', lastSlash + 1);
+  if (colon >= 0) {
+    if (!/^[\w][\w.-]{0,127}$/.test(rest.slice(colon + 1))) return fail(`${show(value)}: the tag ${show(rest.slice(colon + 1))} is not a valid tag`, hint);
+    rest = rest.slice(0, colon);
+  } else if (at < 0) {
+    return fail(`${show(value)} has no tag or digest`, hint);
+  }
+  const bad = imageRepository(rest);
+  return bad ? fail(`${show(value)}: ${bad.message}`, bad.hint ?? hint) : undefined;
 };
 
 // --- URLs ------------------------------------------------------------------------------------

@@ -219,6 +219,9 @@ function lenientFields(raw: Record<string, unknown>): CrossFieldInput {
       serviceSubnet: withDefault(kubernetes.serviceSubnet, defaults.serviceSubnet.parse(undefined)),
       controlPlaneEndpoint: asString(kubernetes.controlPlaneEndpoint),
     },
+    apiEndpoint: kubernetes?.apiEndpoint !== undefined && kubernetes.apiEndpoint !== null && typeof kubernetes.apiEndpoint === 'object'
+      ? { kubeVipAddress: asString(asRecord(asRecord(kubernetes.apiEndpoint).kubeVip).address) }
+      : undefined,
     containerdVersion: asString(asRecord(raw.containerd).version),
     preflightIgnore: (() => {
       const ignore = asRecord(raw.preflight).ignore;

@@ -8,8 +8,12 @@ import {
   envVarName,
   hostPort,
   httpUrl,
+  imageReference,
   imageRepository,
+  interfaceName,
   inventoryNodeLabel,
+  reservedKubernetesPorts,
+  unicastIPv4,
   labelValue,
   localPath,
   packageVersion,
@@ -116,6 +120,52 @@ export type HostSpec = z.infer<typeof hostSchema>;
 /** One entry of hosts[].taints (Kubernetes' v1.Taint without timeAdded). */
 export type Taint = NonNullable<HostSpec['taints']>[number];
 
+/** The node-local balancer's default port: k0s's NLLB default (7443), clear of the API server's 6443. */
+export const defaultNodeLocalPort = 7443;
+
+/**
+ * kubernetes.apiEndpoint: the API endpoint kinstall builds when there is no external load
+ * balancer (docs/inventory.md "API endpoint"). Exactly one of nodeLocal / kubeVip.
+ */
+export const apiEndpointSchema = z
+  .strictObject({
+    nodeLocal: z
+      .strictObject({
+        port: port
+          .superRefine((value, ctx) => {
+            if ((reservedKubernetesPorts as readonly number[]).includes(value)) {
+              ctx.addIssue({
+                code: 'custom',
+                message: `port ${value} is used by Kubernetes itself on every node or control plane (${reservedKubernetesPorts.join(', ')})`,
+                params: { hint: `the balancer listens on 127.0.0.1 on EVERY node, control planes included, where the API server already holds 6443: keep the default ${defaultNodeLocalPort}` },
+              });
+            }
+          })
+          .default(defaultNodeLocalPort)
+          .describe(`Port the balancer listens on at 127.0.0.1 on every node (default ${defaultNodeLocalPort}; not 6443, which the API server holds on control planes)`),
+      })
+      .describe('haproxy on every node at 127.0.0.1:port, balancing to every control plane\'s API server with health checks'),
+    kubeVip: z
+      .strictObject({
+        address: grammarString(unicastIPv4).describe('The virtual IP: a free address in the control planes\' subnet'),
+        interface: grammarString(interfaceName).describe('Interface on the control planes that holds the VIP and answers ARP for it, e.g. eth0'),
+        image: grammarString(imageReference).describe('kube-vip image with a tag or digest, e.g. ghcr.io/kube-vip/kube-vip:v0.8.9'),
+      })
+      .describe('A virtual IP held by one control plane at a time (kube-vip static pod, ARP mode); needs a layer-2 network'),
+  })
+  .partial()
+  .superRefine((value, ctx) => {
+    const chosen = (['nodeLocal', 'kubeVip'] as const).filter((k) => value[k] !== undefined);
+    if (chosen.length !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        message: chosen.length === 0 ? 'apiEndpoint names no endpoint' : 'apiEndpoint has both nodeLocal and kubeVip',
+        params: { hint: 'write exactly one: nodeLocal: {} (a balancer on every node) or kubeVip: {address, interface, image} (a virtual IP)' },
+      });
+    }
+  });
+export type ApiEndpointSpec = z.infer<typeof apiEndpointSchema>;
+
 export const containerdSources = ['package', 'binary'] as const;
 
 export const kubernetesSchema = z.strictObject({
@@ -128,7 +178,10 @@ export const kubernetesSchema = z.strictObject({
   serviceSubnet: z.string().default('10.96.0.0/12').describe('Service network CIDR'),
   controlPlaneEndpoint: grammarString(nonEmpty, hostPort)
     .optional()
-    .describe('Shared API endpoint (host:port, e.g. a load balancer); required with more than one control-plane host'),
+    .describe('Shared API endpoint (host:port, e.g. a load balancer); with more than one control-plane host, this or apiEndpoint is required'),
+  apiEndpoint: apiEndpointSchema
+    .optional()
+    .describe('An API endpoint kinstall builds when there is no load balancer: nodeLocal (haproxy on every node) or kubeVip (a virtual IP); not with controlPlaneEndpoint'),
   clusterDomain: grammarString(dns1123Subdomain).default('cluster.local').describe('Cluster DNS domain'),
 });
 export type KubernetesSpec = z.infer<typeof kubernetesSchema>;

@@ -32,6 +32,8 @@ export interface CrossFieldInput {
   kubernetes?: Partial<Pick<KubernetesSpec, 'version' | 'podSubnet' | 'serviceSubnet' | 'controlPlaneEndpoint'>>;
   containerdVersion?: string;
   preflightIgnore?: string[];
+  /** kubernetes.apiEndpoint when present (a record), with the kube-vip address if a string. */
+  apiEndpoint?: { kubeVipAddress?: string };
 }
 
 export interface ValidateOptions {
@@ -55,6 +57,7 @@ export function validateCrossFields(
   checkHostNames(input, report, lineOf);
   checkAddresses(input, report, lineOf);
   checkRoles(input, report);
+  checkApiEndpoint(input, report, lineOf);
   if (input.kubernetes) {
     checkSubnets(input, input.kubernetes, report, inFile);
     checkVersions(input.kubernetes, input.containerdVersion, report);
@@ -139,12 +142,33 @@ function checkRoles(input: CrossFieldInput, report: Report): void {
   const controlPlanes = input.hosts.filter(({ roles }) => roles.includes('control-plane'));
   if (controlPlanes.length === 0) {
     report(['hosts'], 'no host has the control-plane role', 'add "control-plane" to the roles of one host');
-  } else if (controlPlanes.length > 1 && input.kubernetes && input.kubernetes.controlPlaneEndpoint === undefined) {
+  } else if (controlPlanes.length > 1 && input.kubernetes && input.kubernetes.controlPlaneEndpoint === undefined && input.apiEndpoint === undefined) {
     report(
       ['kubernetes', 'controlPlaneEndpoint'],
-      `${controlPlanes.length} control-plane hosts need kubernetes.controlPlaneEndpoint`,
-      'set controlPlaneEndpoint to a load balancer or DNS name in front of all control-plane hosts, e.g. lb.example.com:6443',
+      `${controlPlanes.length} control-plane hosts need kubernetes.controlPlaneEndpoint or kubernetes.apiEndpoint`,
+      'set controlPlaneEndpoint to a load balancer or DNS name in front of all control-plane hosts (e.g. lb.example.com:6443), or, without one, apiEndpoint: {nodeLocal: {}} (docs/inventory.md, API endpoint)',
     );
+  }
+}
+
+/** kubernetes.apiEndpoint is the endpoint: no controlPlaneEndpoint besides it; the VIP is no host's address. */
+function checkApiEndpoint(input: CrossFieldInput, report: Report, lineOf: (path: PathSegment[]) => number): void {
+  if (input.apiEndpoint === undefined) return;
+  if (input.kubernetes?.controlPlaneEndpoint !== undefined) {
+    report(
+      ['kubernetes', 'apiEndpoint'],
+      `kubernetes.apiEndpoint and kubernetes.controlPlaneEndpoint (line ${lineOf(['kubernetes', 'controlPlaneEndpoint'])}) both name the API endpoint`,
+      'keep controlPlaneEndpoint when you have a load balancer, apiEndpoint when kinstall should build one; not both',
+    );
+  }
+  const vip = input.apiEndpoint.kubeVipAddress;
+  if (vip === undefined) return;
+  for (const spec of input.hosts) {
+    for (const key of ['address', 'internalAddress'] as const) {
+      if (spec[key] === vip) {
+        report(['kubernetes', 'apiEndpoint', 'kubeVip', 'address'], `the virtual IP ${vip} is the ${key} of host ${spec.name ?? `hosts[${spec.index}]`} (line ${lineOf(['hosts', spec.index, key])})`, 'the VIP must be a FREE address: kube-vip adds it to whichever control plane leads');
+      }
+    }
   }
 }
 

@@ -1,3 +1,4 @@
+import { controlPlaneEndpointOf } from '../inventory/endpoint.js';
 import { kubeletNodeLabel } from '../inventory/grammar.js';
 import type { Inventory } from '../inventory/schema.js';
 import type { ResolvedHost } from '../inventory/types.js';
@@ -102,7 +103,11 @@ export function apiServerCertSANs(inventory: Inventory): string[] {
     const san = certSAN(value);
     if (!sans.includes(san)) sans.push(san);
   };
-  if (inventory.kubernetes.controlPlaneEndpoint) add(endpointHost(inventory.kubernetes.controlPlaneEndpoint));
+  // The endpoint's host: kubeadm adds it too (pkiutil GetAPIServerAltNames), listed here so the
+  // SANs of every control plane's certificate are visible in the config; with the node-local
+  // balancer it is 127.0.0.1, which kubeadm's defaults do NOT otherwise include.
+  const endpoint = controlPlaneEndpointOf(inventory);
+  if (endpoint) add(endpointHost(endpoint));
   for (const host of inventory.hosts.filter((h) => h.roles.includes('control-plane'))) {
     add(host.name);
     add(host.internalAddress ?? host.address);
@@ -199,7 +204,7 @@ export function renderKubeadmInitConfig(input: KubeadmInitInput): string {
     kubernetesVersion: kubernetesVersionTag(k8s.version),
     imageRepository: k8s.imageRepository.replace(/\/+$/, ''),
     // kubeadm parses it with ParseHostPort (cmd/kubeadm/app/util/endpoint.go): an IP or a lowercase DNS-1123 name.
-    controlPlaneEndpoint: k8s.controlPlaneEndpoint ? certSAN(k8s.controlPlaneEndpoint) : null,
+    controlPlaneEndpoint: controlPlaneEndpointOf(inventory) ? certSAN(controlPlaneEndpointOf(inventory)!) : null,
     dnsDomain: k8s.clusterDomain,
     podSubnet: k8s.podSubnet,
     serviceSubnet: k8s.serviceSubnet,

@@ -52,6 +52,8 @@ export function renderFactsScript(inventory: Inventory): string {
     // Globs stay unquoted so the shell expands them (constants, never inventory values).
     lockGlobs: packageLockFiles.filter((f) => f.includes('*')).join(' '),
     mirrors: mirrorTargets(inventory),
+    haproxy: inventory.kubernetes.apiEndpoint?.nodeLocal !== undefined,
+    vip: inventory.kubernetes.apiEndpoint?.kubeVip?.address ?? null,
   });
 }
 
@@ -342,5 +344,10 @@ export function parseFacts(stdout: string): HostFacts {
     adminConf: get('admin_conf') === 'yes',
     ...(certExpiryExit === undefined ? {} : { certExpiry: { exitCode: certExpiryExit, output: get('cert_expiry') ?? '' } }),
     mirrors: parseMirrors(all('mirror')),
+    endpoint: {
+      haproxyCandidate: get('haproxy_candidate'),
+      vipPing: get('vip_ping') === undefined ? undefined : get('vip_ping') === 'yes',
+      vipNeighbour: get('vip_neigh') || undefined,
+    },
   };
 }

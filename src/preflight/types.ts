@@ -142,6 +142,12 @@ export interface HostFacts {
   /** `kubeadm certs check-expiration` on a host with admin.conf and kubeadm (see certs.ts); undefined elsewhere. */
   certExpiry?: { exitCode: number; output: string };
   mirrors: MirrorProbe[];
+  /**
+   * For kubernetes.apiEndpoint (probed only when the inventory has one): apt's haproxy candidate
+   * ("installed" when haproxy is there; undefined on non-apt hosts), whether the VIP answered a
+   * ping, and the MAC the neighbour table holds for it.
+   */
+  endpoint?: { haproxyCandidate?: string; vipPing?: boolean; vipNeighbour?: string };
 }
 
 /** What a host check sees. */

@@ -1,6 +1,8 @@
 import { cniStep } from './cni.js';
 import { containerdStep } from './containerd.js';
 import { dashboardStep } from './dashboard.js';
+import { balancerStep } from './endpoint.js';
+import { kubeVipBootstrapStep, kubeVipStep } from './endpoint-vip.js';
 import { imagesStep } from './images.js';
 import { initStep } from './init.js';
 import { joinControlPlanesStep, joinWorkersStep } from './join.js';
@@ -19,8 +21,12 @@ export const upSteps: Step[] = [
   containerdStep,
   kubePackagesStep,
   imagesStep,
+  // The API endpoint must answer before kubeadm init/join use it (issue 14).
+  balancerStep,
+  kubeVipBootstrapStep,
   initStep,
   joinControlPlanesStep,
+  kubeVipStep,
   joinWorkersStep,
   nodeMetadataStep,
   cniStep,

@@ -1,12 +1,16 @@
 import fs from 'node:fs';
+import { operatorEndpointOf } from '../inventory/endpoint.js';
 import { writePrivateFile } from '../private-file.js';
 import { render } from '../render.js';
 import { adminConf, execOrFail, firstControlPlane, kv, probeKv, sha256, withPort } from './remote.js';
 import type { Step, StepContext } from './types.js';
 
-/** https://<controlPlaneEndpoint or first control plane address>:port — reachable by the operator. */
+/**
+ * https://<endpoint or first control plane address>:port — reachable by the operator (the
+ * node-local balancer's 127.0.0.1 is not: then the first control plane, which is in the SANs).
+ */
 export function kubeconfigServer(ctx: Pick<StepContext, 'hosts' | 'inventory'>): string {
-  const cpe = ctx.inventory.kubernetes.controlPlaneEndpoint;
+  const cpe = operatorEndpointOf(ctx.inventory);
   return `https://${withPort(cpe ?? firstControlPlane(ctx).address)}`;
 }
 

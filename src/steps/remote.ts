@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { ExitCode, KinstallError } from '../errors.js';
+import { controlPlaneEndpointOf } from '../inventory/endpoint.js';
 import type { ResolvedHost } from '../inventory/types.js';
 import type { ExecOptions, RemoteHost } from '../ssh/types.js';
 import type { StepContext } from './types.js';
@@ -79,7 +80,7 @@ export function remoteFor(ctx: Pick<StepContext, 'remotes'>, host: ResolvedHost)
 
 /** host:port the cluster's API is reached at from inside the cluster (join). */
 export function apiServerEndpoint(ctx: Pick<StepContext, 'hosts' | 'inventory'>): string {
-  const cpe = ctx.inventory.kubernetes.controlPlaneEndpoint;
+  const cpe = controlPlaneEndpointOf(ctx.inventory);
   // Lowercase: kubeadm accepts only a lowercase DNS-1123 name (or an IP) as the endpoint host.
   if (cpe) return withPort(cpe.toLowerCase());
   return withPort(firstControlPlane(ctx).internalAddress);

@@ -241,8 +241,8 @@ describe('cross-field rules', () => {
       {
         file: FILE,
         ...at(text, 8, 'version'),
-        message: '2 control-plane hosts need kubernetes.controlPlaneEndpoint',
-        hint: 'set controlPlaneEndpoint to a load balancer or DNS name in front of all control-plane hosts, e.g. lb.example.com:6443',
+        message: '2 control-plane hosts need kubernetes.controlPlaneEndpoint or kubernetes.apiEndpoint',
+        hint: 'set controlPlaneEndpoint to a load balancer or DNS name in front of all control-plane hosts (e.g. lb.example.com:6443), or, without one, apiEndpoint: {nodeLocal: {}} (docs/inventory.md, API endpoint)',
       },
     ]);
     const withEndpoint = inventoryText({

@@ -14,7 +14,7 @@ describe('check ids', () => {
         'sysctl-bridge-nf-call-iptables', 'sysctl-bridge-nf-call-ip6tables', 'module-br_netfilter', 'module-overlay', 'cgroups',
         'required-binaries', 'hostname-dns1123', 'time-skew', 'package-lock', 'subnet-overlap', 'unique-hostname', 'unique-mac',
         'unique-product-uuid', 'containerd-compat', 'version-skew', 'existing-cluster', 'mirror-reachable', 'node-address',
-        'kernel-version', 'cert-expiry',
+        'kernel-version', 'cert-expiry', 'api-endpoint-port', 'api-endpoint-haproxy', 'api-endpoint-vip',
       ].sort(),
     );
   });

@@ -8,6 +8,8 @@ import { render } from '../../../src/render.js';
 import { renderAddonApply, renderAddonProbe } from '../../../src/steps/addon.js';
 import { desiredFiles, renderContainerdInstall, renderContainerdProbe } from '../../../src/steps/containerd.js';
 import { renderInitApply, renderInitProbe } from '../../../src/steps/init.js';
+import { renderBalancerApply, renderBalancerProbe, renderHaproxyConfig } from '../../../src/steps/endpoint.js';
+import { renderKubeVipManifest, renderKubeVipProbe } from '../../../src/steps/endpoint-vip.js';
 import { joinConfigPath, renderTokenScript } from '../../../src/steps/join.js';
 import { renderKubePackagesApply, renderKubePackagesProbe, renderRepoFile } from '../../../src/steps/kube-packages.js';
 import { kubeconfigServer, renderKubeconfigProbe } from '../../../src/steps/kubeconfig.js';
@@ -157,5 +159,19 @@ export function renderAll(inventory: Inventory, hosts: ResolvedHost[]): Output[]
   }
   add('dashboard-token.sh', 'sh', () => renderDashboardTokenScript());
   add('reset/reset.sh', 'sh', () => renderResetScript({ removePackages: true }));
+
+  // The API endpoint kinstall builds (issue 14): rendered for this inventory's hosts whichever
+  // choice it makes, the choice's own values taken from it when it has them.
+  const withEndpoint = (apiEndpoint: NonNullable<Inventory['kubernetes']['apiEndpoint']>): Inventory => ({ ...inventory, kubernetes: { ...inventory.kubernetes, apiEndpoint } });
+  const nodeLocal = inventory.kubernetes.apiEndpoint?.nodeLocal ? inventory : withEndpoint({ nodeLocal: { port: 7443 } });
+  const kubeVip = inventory.kubernetes.apiEndpoint?.kubeVip ? inventory : withEndpoint({ kubeVip: { address: '10.0.0.100', interface: 'eth0', image: 'ghcr.io/kube-vip/kube-vip:v0.8.9' } });
+  add('endpoint/haproxy.cfg', 'line', () => renderHaproxyConfig({ inventory: nodeLocal, hosts }));
+  add('endpoint/probe.sh', 'sh', () => renderBalancerProbe(nodeLocal));
+  for (const pkg of ['apt', 'dnf'] as const) {
+    add(`endpoint/apply-${pkg}.sh`, 'sh', () => renderBalancerApply(nodeLocal, { install: true, writeConfig: true, enable: true, reloadOrStart: true, pkg }));
+  }
+  add('endpoint/vip-probe.sh', 'sh', () => renderKubeVipProbe());
+  add('endpoint/kube-vip-bootstrap.yaml', 'yaml', () => renderKubeVipManifest(kubeVip, true));
+  add('endpoint/kube-vip.yaml', 'yaml', () => renderKubeVipManifest(kubeVip, false));
   return out;
 }

@@ -270,11 +270,19 @@ export async function waitControlPlane(spec: ControlPlaneSpec, caPem: string, io
   const timeout = String(spec.cluster.apiServer?.timeoutForControlPlane ?? '4m0s');
   const ms = parseDuration(timeout) ?? 240_000;
   io.out(`[wait-control-plane] Waiting for the kubelet to boot up the control plane as static Pods from directory "${MANIFESTS_DIR}". This can take up to ${timeout}`);
-  const client = new KubeClient({ server: `https://${spec.advertiseAddress}:${spec.bindPort}`, caPem }, 2_000);
+  const local = `${spec.advertiseAddress}:${spec.bindPort}`;
+  const client = new KubeClient({ server: `https://${local}`, caPem }, 2_000);
+  // Upstream waits through data.Client(), the admin kubeconfig whose server is the
+  // controlPlaneEndpoint (cmd/kubeadm/app/cmd/phases/init/waitcontrolplane.go:
+  // waiter.WaitForKubeletAndFunc(waiter.WaitForAPI)); so the phases after it find the API
+  // reachable THROUGH the endpoint (a load balancer's health checks must have seen it up).
+  const endpoint = apiEndpoint(spec) === local ? undefined : new KubeClient({ server: `https://${apiEndpoint(spec)}`, caPem }, 2_000);
   const start = Date.now();
   let warned = false;
+  let localUp = false;
   while (Date.now() - start < ms) {
-    const ok = await client.request('GET', '/healthz').then((r) => r.status === 200, () => false);
+    localUp = localUp || (await client.request('GET', '/healthz').then((r) => r.status === 200, () => false));
+    const ok = localUp && (!endpoint || (await endpoint.request('GET', '/healthz').then((r) => r.status === 200, () => false)));
     if (ok) {
       io.out(`[apiclient] All control plane components are healthy after ${((Date.now() - start) / 1000).toFixed(6)} seconds`);
       return;
