@@ -132,11 +132,20 @@ export async function finishEtcdJoin(etcd: Etcd3, peerURL: string, learner: bool
  * RemoveStackedEtcdMemberFromCluster: the member with this node's peer URL leaves; nothing to do
  * when it is the last member and this node's own, or when it was already removed.
  */
-export async function removeEtcdMember(etcd: Etcd3, peerURL: string, clientURL: string, endpoints: string[]): Promise<'removed' | 'last' | 'absent'> {
+export async function removeEtcdMember(etcd: Etcd3, peerURL: string, clientURL: string, endpoints: string[], retries = 15): Promise<'removed' | 'last' | 'absent'> {
   const { members } = await etcd.cluster.memberList({});
   if (members.length === 1 && endpoints.includes(clientURL)) return 'last';
   const me = members.find((m) => (m.peerURLs ?? []).includes(peerURL));
   if (!me) return 'absent';
-  await etcd.cluster.memberRemove({ ID: me.ID });
-  return 'removed';
+  // etcd refuses (`unhealthy cluster`) while a member counts as not yet fully connected, or when
+  // the removal would cost the quorum; kubeadm's RemoveMember retries with back-off, so do we.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await etcd.cluster.memberRemove({ ID: me.ID });
+      return 'removed';
+    } catch (e) {
+      if (attempt >= retries) throw e;
+      await sleep(2_000);
+    }
+  }
 }
