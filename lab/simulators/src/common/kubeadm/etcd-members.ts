@@ -90,13 +90,19 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * the learner mode is on). A member with this peer URL already there (a join run again) is reused.
  */
 export async function addEtcdMember(etcd: Etcd3, name: string, peerURL: string, learner: boolean, io: Io): Promise<EtcdMember[]> {
-  const existing = await etcd.cluster.memberList({});
-  let members: RawMember[] = existing.members;
-  if (!members.some((m) => m.peerURLs?.[0] === peerURL)) {
+  // addMember retries with back-off (etcdBackoff): etcd refuses a new voting member while another
+  // one just added has not started (`unhealthy cluster`), which concurrent joins run into.
+  let members: RawMember[] = [];
+  for (let attempt = 0; ; attempt++) {
     try {
-      members = (await etcd.cluster.memberAdd({ peerURLs: [peerURL], isLearner: learner })).members;
+      members = (await etcd.cluster.memberList({})).members;
+      if (!members.some((m) => m.peerURLs?.[0] === peerURL)) {
+        members = (await etcd.cluster.memberAdd({ peerURLs: [peerURL], isLearner: learner })).members;
+      }
+      break;
     } catch (e) {
-      throw new PhaseError('control-plane-join', `error creating local etcd static pod manifest file: etcdserver: ${(e as Error).message}`);
+      if (attempt >= 10) throw new PhaseError('control-plane-join/etcd', `error creating local etcd static pod manifest file: ${(e as Error).message}`);
+      await sleep(Math.min(1_000 * 2 ** attempt, 8_000));
     }
   }
   io.out('[etcd] Announced new etcd member joining to the existing etcd cluster');
