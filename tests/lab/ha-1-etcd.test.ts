@@ -21,8 +21,10 @@ let cluster: ClusterUnderTest;
 let cps: LabHost[];
 
 const sh = (h: LabHost, script: string) => rootSh(l, h, script);
+/** kubectl on host h against one control plane's own API server (admin.conf names the endpoint, node1). */
 const kubectlVia = (h: LabHost, server: LabHost, args: string) =>
-  sh(h, `kubectl --kubeconfig /etc/kubernetes/admin.conf --server https://${server.address}:6443 --request-timeout=20s ${args}`);
+  sh(h, `kc=$(mktemp) && sed 's#^\\( *server:\\).*#\\1 https://${server.address}:6443#' /etc/kubernetes/admin.conf > "$kc" && `
+    + `{ kubectl --kubeconfig "$kc" --request-timeout=20s ${args}; rc=$?; rm -f "$kc"; exit $rc; }`);
 const etcdctl = (h: LabHost, args: string) => sh(h, 'ETCDCTL_API=3 etcdctl --endpoints https://127.0.0.1:2379 --cacert /etc/kubernetes/pki/etcd/ca.crt '
   + `--cert /etc/kubernetes/pki/etcd/healthcheck-client.crt --key /etc/kubernetes/pki/etcd/healthcheck-client.key --command-timeout=10s ${args}`);
 
