@@ -129,6 +129,10 @@ export function kubeletSpec(k8s: string, cni: string): DebSpec {
     depends: [
       'iptables (>= 1.4.21)', `kubernetes-cni (>= ${cni})`, 'iproute2', 'socat', 'util-linux',
       'mount', 'ethtool', 'ebtables', 'conntrack', 'nodejs (>= 18)',
+      // Lab only: the kubelet simulator runs kubeadm's etcd static pod with Debian's real etcd (the
+      // postinst masks the distribution's own etcd.service); etcdctl for tests and Day-2 snapshots.
+      // Real kubelets depend on no etcd.
+      'etcd-server', 'etcd-client',
     ],
     files: [
       ...bundleFiles('kubelet', '/usr/bin/kubelet'),

@@ -7,6 +7,7 @@ import { build } from 'esbuild';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -19,6 +20,25 @@ const rawPlugin = {
   setup(b) {
     b.onResolve({ filter: /\?raw$/ }, (args) => ({ path: path.resolve(args.resolveDir, args.path.replace(/\?raw$/, '')), namespace: 'raw' }));
     b.onLoad({ filter: /.*/, namespace: 'raw' }, (args) => ({ contents: fs.readFileSync(args.path, 'utf8'), loader: 'text' }));
+  },
+};
+
+// etcd3 (the lab's etcd client) reads its .proto files next to its own module at load time; a
+// bundle has no such files, so the parsed definitions travel inside it as JSON.
+const require = createRequire(import.meta.url);
+const etcd3Plugin = {
+  name: 'etcd3-protos',
+  setup(b) {
+    b.onLoad({ filter: /etcd3[\\/]lib[\\/]connection-pool\.js$/ }, (args) => {
+      const protobuf = require('protobufjs');
+      const protoFile = path.join(path.dirname(args.path), '..', 'proto', 'rpc.proto');
+      // keepCase as etcd3 asks of loadSync: its requests use the .proto's snake_case field names.
+      const json = JSON.stringify(new protobuf.Root().loadSync(protoFile, { keepCase: true }).toJSON());
+      const source = fs.readFileSync(args.path, 'utf8');
+      const call = /\(0, proto_loader_1\.loadSync\)\(`\$\{__dirname\}\/\.\.\/proto\/rpc\.proto`,/;
+      if (!call.test(source)) throw new Error(`etcd3's proto loading changed: update etcd3Plugin in ${here}/build.mjs`);
+      return { contents: source.replace(call, `(0, proto_loader_1.fromJSON)(${json},`), loader: 'js' };
+    });
   },
 };
 
@@ -39,7 +59,7 @@ for (const tool of TOOLS.filter((t) => only.length === 0 || only.includes(t))) {
     format: 'cjs',
     // esbuild keeps an entry's own hashbang; add one only where the entry has none.
     ...(fs.readFileSync(entry, 'utf8').startsWith('#!') ? {} : { banner: { js: '#!/usr/bin/env node' } }),
-    plugins: [rawPlugin],
+    plugins: [rawPlugin, etcd3Plugin],
     logLevel: 'warning',
     legalComments: 'none',
   });

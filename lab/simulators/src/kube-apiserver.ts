@@ -2,9 +2,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseApiserverFlags } from './common/apiserver/flags.js';
 import { startApiServer } from './common/apiserver/server.js';
+import { ObjectStore } from './common/apiserver/store.js';
+import { EtcdBackend } from './common/apiserver/store-etcd.js';
+import { runEtcdStoreWorker } from './common/apiserver/store-etcd-worker.js';
+import { etcdClient, type EtcdConnection } from './common/etcd/client.js';
+import { realpathSync } from 'node:fs';
+import { isMainThread } from 'node:worker_threads';
 import { SIMULATOR_MARK, simulatorVersions } from './common/version.js';
 
-/** Storage of the simulated etcd; KINSTALL_ETCD_SIMULATOR_DIR exists for tests only. */
+/** The JSON store when no --etcd-servers is given; KINSTALL_ETCD_SIMULATOR_DIR exists for tests only. */
 const STORAGE_DIR = process.env.KINSTALL_ETCD_SIMULATOR_DIR ?? '/var/lib/etcd-simulator';
 
 function required(flags: Map<string, string>, name: string): string {
@@ -23,6 +29,7 @@ async function main(argv: string[]): Promise<void> {
   const clientCa = required(flags, 'client-ca-file');
   // The controller-manager would sign CSRs with ca.key; the simulator runs that loop itself.
   const caKeyFile = path.join(path.dirname(clientCa), 'ca.key');
+  const store = await openStore(flags);
   const saKeyFiles = (flags.get('service-account-key-file') ?? '').split(',').filter(Boolean);
   const server = await startApiServer({
     // Like the real apiserver: all addresses unless --bind-address (the advertise address is among them).
@@ -38,6 +45,7 @@ async function main(argv: string[]): Promise<void> {
       verifyKeyPems: saKeyFiles.map(read),
     },
     storageDir: STORAGE_DIR,
+    store,
     anonymousAuth: flags.get('anonymous-auth') !== 'false',
     gitVersion: `v${simulatorVersions().kubernetes}`,
   });
@@ -47,7 +55,36 @@ async function main(argv: string[]): Promise<void> {
   process.on('SIGINT', stop);
 }
 
-main(process.argv.slice(2)).catch((e: unknown) => {
+/**
+ * --etcd-servers (kubeadm always passes it): objects live in that etcd, reached with
+ * --etcd-cafile/--etcd-certfile/--etcd-keyfile. Like kube-apiserver, wait for etcd before serving
+ * (the kubelet starts the etcd and apiserver static pods together).
+ */
+async function openStore(flags: Map<string, string>): Promise<ObjectStore | undefined> {
+  const servers = flags.get('etcd-servers');
+  if (!servers) return undefined;
+  const conn: EtcdConnection = {
+    endpoints: servers.split(',').filter(Boolean),
+    caFile: flags.get('etcd-cafile'), certFile: flags.get('etcd-certfile'), keyFile: flags.get('etcd-keyfile'),
+  };
+  const probe = etcdClient(conn);
+  try {
+    for (let waited = 0; ; waited += 2) {
+      try { await probe.get('/registry/health').exec(); break; } catch (e) {
+        if (waited % 10 === 0) process.stderr.write(`W kube-apiserver ${SIMULATOR_MARK}: etcd at ${servers} not ready: ${(e as Error).message}\n`);
+        if (waited >= 300) throw new Error(`F kube-apiserver: failed to reach etcd at ${servers} for 5 minutes: ${(e as Error).message}`);
+        await new Promise((r) => setTimeout(r, 2_000));
+      }
+    }
+  } finally {
+    probe.close();
+  }
+  // The store's worker thread runs this same file (see the bottom of it).
+  return new ObjectStore(new EtcdBackend(conn, realpathSync(process.argv[1]!)));
+}
+
+if (!isMainThread) runEtcdStoreWorker();
+else main(process.argv.slice(2)).catch((e: unknown) => {
   process.stderr.write(`${(e as Error).message}\n`);
   process.exit(1);
 });

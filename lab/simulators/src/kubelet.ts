@@ -15,6 +15,7 @@ import {
   parseTaint, readyCondition, swapError, validateKubeletFlags, type KubeletConfig, type KubeletFlags,
 } from './common/kubelet-checks.js';
 import { planPodFiles } from './common/pod-files.js';
+import { etcdArgv, etcdExitReason, HOST_ETCD, hostEtcdMissing } from './common/etcd/static-pod.js';
 import { SIMULATOR_MARK, readSimVersion } from './common/sim-version.js';
 
 const SYNC_MS = 3_000;
@@ -30,6 +31,8 @@ interface StaticPod {
   images: string[];
   /** Set for kube-apiserver: the argv to give the apiserver simulator. */
   apiserverArgs?: string[];
+  /** Set for etcd: the flags to give the host's etcd. */
+  etcdArgs?: string[];
   manifest: Record<string, any>;
 }
 
@@ -51,22 +54,31 @@ function readStaticPods(dir: string): StaticPod[] {
     pods.push({
       file, name: pod.metadata.name, namespace: pod.metadata.namespace ?? 'default', images, manifest: pod,
       apiserverArgs: api ? [...(api.command ?? []).slice(1), ...(api.args ?? [])].map(String) : undefined,
+      etcdArgs: etcdArgv(pod) ?? undefined,
     });
   }
   return pods;
 }
 
-/** Keeps the apiserver simulator running while its manifest exists, like a static pod. */
-class ApiserverRunner {
+/**
+ * Keeps one static pod's process running while its manifest exists: the apiserver simulator, or
+ * the host's real etcd for the etcd pod. Restarted with the kubelet's crash-loop back-off when it
+ * exits, restarted with new arguments when the manifest changes, stopped when it goes.
+ */
+class StaticPodProcess {
   private child: ChildProcess | null = null;
   private key = '';
   private stopping = false;
   private restarts = 0;
-  constructor(private readonly script: string) {}
+  /** The process's last output, for the pod status when it exits (its own error). */
+  private tail = '';
+  lastExit: { at: number; reason: string } | null = null;
+  constructor(private readonly name: string, private readonly command: (args: string[]) => [string, string[]]) {}
 
   ensure(args: string[] | null): void {
     const key = args ? JSON.stringify(args) : '';
     if (key === this.key && (this.child || !args)) return;
+    if (key !== this.key) { this.restarts = 0; this.lastExit = null; }
     this.stop();
     this.key = key;
     if (args) this.start(args);
@@ -74,21 +86,37 @@ class ApiserverRunner {
 
   private start(args: string[]): void {
     this.stopping = false;
-    log(`starting kube-apiserver static pod: node ${this.script} ${args.join(' ')}`);
-    const child = spawn(process.execPath, [this.script, ...args], { stdio: ['ignore', 'inherit', 'inherit'] });
+    const [file, argv] = this.command(args);
+    log(`starting ${this.name} static pod: ${file} ${argv.join(' ')}`);
+    const child = spawn(file, argv, { stdio: ['ignore', 'inherit', 'pipe'] });
     this.child = child;
+    this.tail = '';
+    child.stderr?.on('data', (d: Buffer) => {
+      process.stderr.write(d);
+      this.tail = (this.tail + d.toString()).slice(-8_192);
+    });
+    child.on('error', (e) => { this.tail += `\n${e.message}`; });
     child.on('exit', (code, signal) => {
       if (this.child !== child) return;
       this.child = null;
       if (this.stopping) return;
       this.restarts++;
+      this.lastExit = { at: Date.now(), reason: `${this.name} exited (code=${code} signal=${signal}): ${this.exitReason(this.tail)}` };
       const delay = Math.min(10_000 * 2 ** Math.min(this.restarts - 1, 3), 80_000) / 10;
-      log(`kube-apiserver exited (code=${code} signal=${signal}); back-off ${delay}ms restarting failed container`);
+      log(`${this.lastExit.reason}; back-off ${delay}ms restarting failed container`);
       setTimeout(() => { if (!this.child && this.key === JSON.stringify(args)) this.start(args); }, delay);
     });
   }
 
+  private exitReason(out: string): string {
+    if (this.name === 'etcd') return etcdExitReason(out);
+    return out.trim().split('\n').pop() ?? '';
+  }
+
   running(): boolean { return this.child !== null; }
+
+  /** Restart count since this manifest version, for the pod status. */
+  restartCount(): number { return this.restarts; }
 
   stop(): void {
     this.stopping = true;
@@ -111,7 +139,8 @@ function osImage(): string {
 
 class Kubelet {
   private readonly cri: CriClient;
-  private readonly apiserver: ApiserverRunner;
+  private readonly apiserver: StaticPodProcess;
+  private readonly etcd = new StaticPodProcess('etcd', (args) => [HOST_ETCD, args]);
   private readonly nodeName: string;
   private client: KubeClient | null = null;
   private registered = false;
@@ -132,7 +161,8 @@ class Kubelet {
     private readonly version: string,
   ) {
     this.cri = new CriClient(flags.containerRuntimeEndpoint ?? config.containerRuntimeEndpoint ?? DEFAULT_CRI_ENDPOINT);
-    this.apiserver = new ApiserverRunner(join(dirname(realpathSync(process.argv[1]!)), 'kube-apiserver.js'));
+    const apiserverScript = join(dirname(realpathSync(process.argv[1]!)), 'kube-apiserver.js');
+    this.apiserver = new StaticPodProcess('kube-apiserver', (args) => [process.execPath, [apiserverScript, ...args]]);
     this.nodeName = (flags.hostnameOverride ?? hostname()).toLowerCase();
   }
 
@@ -187,6 +217,7 @@ class Kubelet {
   private async syncStaticPods(): Promise<void> {
     const pods = readStaticPods(this.config.staticPodPath ?? '/etc/kubernetes/manifests');
     let apiArgs: string[] | null = null;
+    let etcdArgs: string[] | null = null;
     const seen = new Set<string>();
     for (const pod of pods) {
       seen.add(pod.name);
@@ -197,9 +228,25 @@ class Kubelet {
         continue;
       }
       if (pod.apiserverArgs) apiArgs = pod.apiserverArgs;
+      if (pod.etcdArgs) {
+        const missing = hostEtcdMissing();
+        if (missing) {
+          this.staticStatus.set(pod.name, { phase: 'Pending', reason: 'CreateContainerError', message: missing });
+          continue;
+        }
+        etcdArgs = pod.etcdArgs;
+        // A crash-looping etcd (e.g. a flag this etcd does not know) shows as such, with etcd's own error.
+        const exit = this.etcd.lastExit;
+        if (exit && !this.etcd.running()) {
+          this.staticStatus.set(pod.name, { phase: 'Pending', reason: 'CrashLoopBackOff', message: exit.reason });
+          continue;
+        }
+      }
       this.staticStatus.set(pod.name, { phase: 'Running' });
     }
     for (const name of [...this.staticStatus.keys()]) if (!seen.has(name)) this.staticStatus.delete(name);
+    // etcd first, as kubeadm's phase order writes it: the apiserver waits for it anyway.
+    this.etcd.ensure(etcdArgs);
     this.apiserver.ensure(apiArgs);
   }
 
@@ -334,6 +381,7 @@ class Kubelet {
 
   shutdown(): void {
     this.apiserver.stop();
+    this.etcd.stop();
     this.cri.close();
   }
 }

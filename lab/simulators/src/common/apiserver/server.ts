@@ -1,4 +1,5 @@
 import { constants as cryptoConstants } from 'node:crypto';
+import os from 'node:os';
 import fs from 'node:fs';
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -8,7 +9,8 @@ import { authenticate, signServiceAccountToken, type ServiceAccountSigner, type 
 import { pdbSpecErrors } from './disruption.js';
 import { evictPod } from './eviction.js';
 import { newControllerState, POD_GC_QUARANTINE_MS, reconcile } from './controllers.js';
-import { matchesFieldSelector, matchesLabelSelector } from './patch.js';
+import { LeaderElector } from './leader.js';
+import { matchesFieldSelector, matchesLabelSelector, mergePatch } from './patch.js';
 import { authorize, bootstrapPolicy, forbiddenMessage, type RequestAttributes } from './rbac.js';
 import { RESOURCES, apiVersionOf, findResource, groupVersions, qualifiedResource, type ResourceType } from './resources.js';
 import { labelValueErrors, qualifiedNameErrors, TAINT_EFFECTS } from '../labels.js';
@@ -38,6 +40,14 @@ export interface ApiServerOptions {
   podGcQuarantineMs?: number;
   /** --anonymous-auth (default true): when false, requests without credentials are 401. */
   anonymousAuth?: boolean;
+  /** The object store (a real etcd behind it in the lab); default: the JSON store in storageDir. */
+  store?: ObjectStore;
+  /**
+   * This apiserver's identity in the controllers' leader election. Default: the hostname (kube-controller-manager
+   * adds a per-process uuid; the simulator's controllers belong to their host, so a restarted apiserver renews
+   * its own lease at once instead of waiting 15s for it to expire).
+   */
+  leaderIdentity?: string;
 }
 
 export interface RunningApiServer { port: number; store: ObjectStore; close(): Promise<void> }
@@ -116,7 +126,7 @@ function discovery(res: ServerResponse, pathname: string): boolean {
 
 /** The simulated kube-apiserver: HTTPS, real REST semantics, RBAC, Status errors. */
 export async function startApiServer(opts: ApiServerOptions): Promise<RunningApiServer> {
-  const store = new ObjectStore(opts.storageDir);
+  const store = opts.store ?? new ObjectStore(opts.storageDir);
   seed(store);
   const watchHub = new WatchHub(store);
 
@@ -236,8 +246,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     server.listen(opts.port, opts.bindAddress, () => resolve());
   });
   const controllerState = newControllerState(opts.podGcQuarantineMs ?? POD_GC_QUARANTINE_MS);
+  // With several apiservers on one etcd, only the lease holder runs the controllers (leader.ts).
+  const elector = new LeaderElector(store, opts.leaderIdentity ?? os.hostname());
   const timer = setInterval(() => {
-    try { reconcile(store, opts.clusterSigner, opts.clientCaPem, controllerState); } catch (e) { process.stderr.write(`controller: ${(e as Error).message}\n`); }
+    try { if (elector.tryAcquireOrRenew()) reconcile(store, opts.clusterSigner, opts.clientCaPem, controllerState); } catch (e) { process.stderr.write(`controller: ${(e as Error).message}\n`); }
   }, opts.controllerIntervalMs ?? 1000);
   return {
     port: (server.address() as AddressInfo).port,
@@ -342,16 +354,18 @@ function tokenRequest(store: ObjectStore, signer: ServiceAccountSigner, ns: stri
 
 /** What a fresh apiserver creates: system namespaces and the RBAC bootstrap policy. */
 function seed(store: ObjectStore): void {
+  // Another apiserver on the same etcd may seed the same object at the same moment: AlreadyExists is fine.
+  const ifAbsent = (create: () => unknown) => { try { create(); } catch (e) { if (!(e instanceof StatusError && e.code === 409)) throw e; } };
   for (const n of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
     if (!store.get(namespacesType, '', n)) {
-      store.create(namespacesType, '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: n, labels: { 'kubernetes.io/metadata.name': n } }, spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } });
+      ifAbsent(() => store.create(namespacesType, '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: n, labels: { 'kubernetes.io/metadata.name': n } }, spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } }));
     }
   }
   const policy = bootstrapPolicy();
   const crT = findResource('rbac.authorization.k8s.io', 'v1', 'clusterroles')!;
   const crbT = findResource('rbac.authorization.k8s.io', 'v1', 'clusterrolebindings')!;
-  for (const r of policy.clusterRoles) if (!store.get(crT, '', r.metadata.name)) store.create(crT, '', r);
-  for (const b of policy.clusterRoleBindings) if (!store.get(crbT, '', b.metadata.name)) store.create(crbT, '', b);
+  for (const r of policy.clusterRoles) if (!store.get(crT, '', r.metadata.name)) ifAbsent(() => store.create(crT, '', r));
+  for (const b of policy.clusterRoleBindings) if (!store.get(crbT, '', b.metadata.name)) ifAbsent(() => store.create(crbT, '', b));
 }
 
 export function readPem(file: string): string {

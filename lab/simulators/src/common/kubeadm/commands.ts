@@ -18,6 +18,7 @@ import {
 } from './control-plane.js';
 import { bool, checkConfigMixing, list, parseFlags, str, UsageError, type ParsedArgs } from './flags.js';
 import { PhaseError, type Io } from './output.js';
+import { addEtcdMember, etcdFromCluster, etcdLearnerMode, finishEtcdJoin, removeEtcdMember, type EtcdMember } from './etcd-members.js';
 import { ETCD_SIMULATOR_DIR, hostPath, KUBELET_DIR } from './paths.js';
 import { evaluate, initChecks, joinChecks, joinControlPlaneChecks, PREFLIGHT_HINT, realEnv } from './preflight.js';
 import { generateCertificateKey, generateToken, joinCommand, splitToken, tokenSecret } from './tokens.js';
@@ -379,8 +380,27 @@ export async function joinCmd(argv: string[], kubeadm: Semver, io: Io): Promise<
     const spec: ControlPlaneSpec = { k8s, cluster: clusterCfg, nodeName: j.nodeName, advertiseAddress: j.controlPlane.advertiseAddress, bindPort: j.controlPlane.bindPort, criSocket: j.criSocket, kubeadm };
     const ca = certsPhase(spec, io);
     kubeconfigPhase(spec, ca, io);
-    manifestsPhase(spec, io);
-    kubeletStartPhase(kubeletCfg, joinKubeletEnv(j, pause), io);
+    // Stacked etcd (phases/etcd/local.go CreateStackedEtcdStaticPodManifestFile): the member is
+    // announced to the running cluster first, its manifest then lists every member.
+    const pki = hostPath(String(clusterCfg.certificatesDir ?? '/etc/kubernetes/pki'));
+    const peerURL = `https://${spec.advertiseAddress}:2380`;
+    const learner = etcdLearnerMode(k8s, clusterCfg.featureGates);
+    let etcd: Awaited<ReturnType<typeof etcdFromCluster>>['etcd'] | undefined;
+    let initialCluster: EtcdMember[] | undefined;
+    if (clusterCfg.etcd?.local) {
+      const admin = new KubeClient(readKubeconfig(hostPath('/etc/kubernetes/admin.conf')), API_TIMEOUT_MS);
+      try { etcd = (await etcdFromCluster(admin, pki)).etcd; } catch (e) {
+        throw new PhaseError('control-plane-join/etcd', `error creating local etcd static pod manifest file: ${(e as Error).message}`);
+      }
+      initialCluster = await addEtcdMember(etcd, j.nodeName, peerURL, learner, io);
+    }
+    try {
+      manifestsPhase(spec, io, initialCluster);
+      kubeletStartPhase(kubeletCfg, joinKubeletEnv(j, pause), io);
+      if (etcd) await finishEtcdJoin(etcd, peerURL, learner, io);
+    } finally {
+      etcd?.close();
+    }
     await waitControlPlane(spec, ca.certPem, io);
     const api = new KubeClient(readKubeconfig(hostPath('/etc/kubernetes/admin.conf')), API_TIMEOUT_MS);
     await markControlPlane(api, j.nodeName, j.taints ?? [], io);
@@ -449,6 +469,35 @@ async function tlsBootstrap(boot: KubeClient, server: string, caPem: string, nod
 }
 
 // ---------------------------------------------------------------- reset
+/**
+ * reset's remove-etcd-member phase (cmd/kubeadm/app/cmd/phases/reset/removeetcdmember.go): on a
+ * control plane with a local etcd, its member leaves the cluster before the data is deleted, so
+ * the others keep their quorum. A failure is a warning, as upstream: reset goes on.
+ */
+async function removeEtcdMemberPhase(io: Io): Promise<void> {
+  const manifest = hostPath('/etc/kubernetes/manifests/etcd.yaml');
+  const adminConf = hostPath('/etc/kubernetes/admin.conf');
+  // Not a control plane with a local etcd (a worker, or external etcd): nothing to remove.
+  if (!fs.existsSync(manifest)) return;
+  let etcd: Awaited<ReturnType<typeof etcdFromCluster>>['etcd'] | undefined;
+  try {
+    const command: string[] = (YAML.parse(fs.readFileSync(manifest, 'utf8'))?.spec?.containers?.[0]?.command ?? []).map(String);
+    const flag = (n: string) => command.find((c) => c.startsWith(`--${n}=`))?.slice(n.length + 3);
+    const peerURL = flag('initial-advertise-peer-urls') ?? '';
+    const clientURL = flag('advertise-client-urls') ?? '';
+    const certDir = path.dirname(path.dirname(flag('trusted-ca-file') ?? '/etc/kubernetes/pki/etcd/ca.crt'));
+    const admin = new KubeClient(readKubeconfig(adminConf), API_TIMEOUT_MS);
+    const found = await etcdFromCluster(admin, hostPath(certDir));
+    etcd = found.etcd;
+    const result = await removeEtcdMember(etcd, peerURL, clientURL, found.endpoints);
+    if (result === 'removed') io.out(`[reset] Removed etcd member ${peerURL} from the etcd cluster`);
+  } catch (e) {
+    io.err(`W: [reset] Failed to remove etcd member: ${(e as Error).message}, please manually remove this etcd member using etcdctl`);
+  } finally {
+    etcd?.close();
+  }
+}
+
 export async function resetCmd(argv: string[], io: Io): Promise<void> {
   const a = parseFlags(argv, { force: 'bool', 'cri-socket': 'string', 'ignore-preflight-errors': 'list', 'skip-phases': 'list', v: 'string', kubeconfig: 'string', 'cert-dir': 'string', 'cleanup-tmp-dir': 'bool', 'dry-run': 'bool' }, { f: 'force' });
   io.out('[preflight] Running pre-flight checks');
@@ -464,6 +513,7 @@ export async function resetCmd(argv: string[], io: Io): Promise<void> {
     if (!fs.existsSync(full)) return;
     for (const e of fs.readdirSync(full)) fs.rmSync(path.join(full, e), { recursive: true, force: true });
   };
+  await removeEtcdMemberPhase(io);
   // Deleting the manifests is what stops the static pods: the kubelet sees them disappear.
   removeContents('/etc/kubernetes/manifests');
   // The apiserver simulator keeps its store in memory and writes it back: stop it (it runs under

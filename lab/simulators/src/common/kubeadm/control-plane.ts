@@ -10,6 +10,7 @@ import { parseCidr, parseDuration, serviceIP, type Obj } from './config.js';
 import type { Io } from './output.js';
 import { PhaseError } from './output.js';
 import { kubeletEnvFile, type KubeletEnvOptions } from './kubelet-env.js';
+import { ETCD_CLIENT_URLS_ANNOTATION, initialClusterFlags, type EtcdMember } from './etcd-members.js';
 import { hostPath, KUBELET_DIR, MANIFESTS_DIR } from './paths.js';
 import { componentTags, fmt, imageList, type Semver } from './versions.js';
 
@@ -147,10 +148,10 @@ function flagsOf(defaults: Record<string, string>, extra: Record<string, string>
   return Object.keys(merged).sort().map((k) => `--${k}=${merged[k]}`);
 }
 
-function staticPod(name: string, image: string, command: string[], volumes: Array<[string, string, boolean]>, port: number, host: string): Obj {
+function staticPod(name: string, image: string, command: string[], volumes: Array<[string, string, boolean]>, port: number, host: string, annotations: Record<string, string> = {}): Obj {
   return {
     apiVersion: 'v1', kind: 'Pod',
-    metadata: { annotations: {}, creationTimestamp: null, labels: { component: name, tier: 'control-plane' }, name, namespace: 'kube-system' },
+    metadata: { annotations, creationTimestamp: null, labels: { component: name, tier: 'control-plane' }, name, namespace: 'kube-system' },
     spec: {
       containers: [{
         command, image, imagePullPolicy: 'IfNotPresent', name,
@@ -167,7 +168,11 @@ function staticPod(name: string, image: string, command: string[], volumes: Arra
 }
 
 /** [etcd] and [control-plane] phases: static pod manifests with kubeadm's flags and images. */
-export function manifestsPhase(spec: ControlPlaneSpec, io: Io): void {
+/**
+ * initialCluster: the etcd members after `join --control-plane` added this one (etcd-members.ts);
+ * absent on init, where the new member is the whole cluster (phases/etcd/local.go getEtcdCommand).
+ */
+export function manifestsPhase(spec: ControlPlaneSpec, io: Io, initialCluster?: EtcdMember[]): void {
   const c = spec.cluster;
   const repo = String(c.imageRepository);
   const pki = String(c.certificatesDir);
@@ -180,12 +185,14 @@ export function manifestsPhase(spec: ControlPlaneSpec, io: Io): void {
     const etcd = staticPod('etcd', etcdImage, ['etcd', ...flagsOf({
       'advertise-client-urls': `https://${spec.advertiseAddress}:2379`, 'cert-file': `${pki}/etcd/server.crt`, 'client-cert-auth': 'true',
       'data-dir': dataDir, 'initial-advertise-peer-urls': `https://${spec.advertiseAddress}:2380`,
-      'initial-cluster': `${spec.nodeName}=https://${spec.advertiseAddress}:2380`, 'key-file': `${pki}/etcd/server.key`,
+      ...initialClusterFlags(spec.nodeName, `https://${spec.advertiseAddress}:2380`, initialCluster), 'key-file': `${pki}/etcd/server.key`,
       'listen-client-urls': `https://127.0.0.1:2379,https://${spec.advertiseAddress}:2379`, 'listen-metrics-urls': 'http://127.0.0.1:2381',
       'listen-peer-urls': `https://${spec.advertiseAddress}:2380`, name: spec.nodeName, 'peer-cert-file': `${pki}/etcd/peer.crt`,
       'peer-client-cert-auth': 'true', 'peer-key-file': `${pki}/etcd/peer.key`, 'peer-trusted-ca-file': `${pki}/etcd/ca.crt`,
       'snapshot-count': '10000', 'trusted-ca-file': `${pki}/etcd/ca.crt`,
-    }, c.etcd.local.extraArgs)], [['etcd-data', dataDir, false], ['etcd-certs', `${pki}/etcd`, false]], 2381, '127.0.0.1');
+    }, c.etcd.local.extraArgs)], [['etcd-data', dataDir, false], ['etcd-certs', `${pki}/etcd`, false]], 2381, '127.0.0.1',
+    // How kubeadm finds the etcd members later (util/etcd/etcd.go getEtcdEndpoints reads this annotation).
+    { [ETCD_CLIENT_URLS_ANNOTATION]: `https://${spec.advertiseAddress}:2379` });
     write(`${MANIFESTS_DIR}/etcd.yaml`, YAML.stringify(etcd), 0o600);
     fs.mkdirSync(hostPath(dataDir), { recursive: true, mode: 0o700 });
     io.out(`[etcd] Creating static Pod manifest for local etcd in "${MANIFESTS_DIR}"`);

@@ -1,0 +1,114 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parse, stringify } from 'yaml';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { expectClusterReady, expectRerunChangesNothing, type ClusterUnderTest } from '../e2e/cluster-checks.js';
+import { rootSh, type LabDescription, type LabHost } from './lab-support.js';
+import { buildCli } from './preflight-support.js';
+import { freshLab, kinstall, testKubeconfig } from './up-support.js';
+
+/**
+ * Issue 14 (a real etcd under the lab): 3 control planes + 1 worker. Each control plane's kubelet
+ * simulator runs kubeadm's etcd static pod with Debian's real etcd, and each apiserver simulator
+ * stores its objects in that etcd cluster, so state is shared and quorum is real. The endpoint is
+ * the first control plane's address (the built-in balancer is another part of issue 14).
+ */
+
+let l: LabDescription;
+let inventory: string;
+let cluster: ClusterUnderTest;
+let cps: LabHost[];
+
+const sh = (h: LabHost, script: string) => rootSh(l, h, script);
+/** kubectl on host h against one control plane's own API server (admin.conf names the endpoint, node1). */
+const kubectlVia = (h: LabHost, server: LabHost, args: string) =>
+  sh(h, `kc=$(mktemp) && sed 's#^\\( *server:\\).*#\\1 https://${server.address}:6443#' /etc/kubernetes/admin.conf > "$kc" || exit 1
+kubectl --kubeconfig "$kc" --request-timeout=20s ${args}
+rc=$?; rm -f "$kc"; exit $rc`);
+const etcdctl = (h: LabHost, args: string) => sh(h, 'ETCDCTL_API=3 etcdctl --endpoints https://127.0.0.1:2379 --cacert /etc/kubernetes/pki/etcd/ca.crt '
+  + `--cert /etc/kubernetes/pki/etcd/healthcheck-client.crt --key /etc/kubernetes/pki/etcd/healthcheck-client.key --command-timeout=10s ${args}`);
+
+/** A ConfigMap written through one API server (kubectl apply of a manifest on stdin). */
+const writeConfigMap = (h: LabHost, server: LabHost, name: string, value: string) =>
+  kubectlVia(h, server, `apply -f - <<'EOF'
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: ${name}, namespace: default}
+data: {written-on: ${value}}
+EOF`);
+
+async function eventually<T>(what: string, fn: () => T, timeoutMs = 180_000): Promise<T> {
+  const start = Date.now();
+  for (;;) {
+    try { return fn(); } catch (e) {
+      if (Date.now() - start > timeoutMs) throw new Error(`${what}: still failing after ${timeoutMs / 1000}s: ${(e as Error).message}`);
+    }
+    await new Promise((r) => setTimeout(r, 3_000));
+  }
+}
+
+beforeAll(() => {
+  buildCli();
+  l = freshLab(4);
+  // node1..node3 control planes, node4 a worker; the endpoint is node1's API server.
+  const inv = parse(fs.readFileSync(l.inventory, 'utf8'));
+  inv.hosts = inv.hosts.map((h: { name: string }, i: number) => ({ ...h, roles: [i < 3 ? 'control-plane' : 'worker'] }));
+  inv.kubernetes.controlPlaneEndpoint = `${l.hosts[0]!.address}:6443`;
+  inventory = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kinstall-ha-')), 'inventory.yaml');
+  fs.writeFileSync(inventory, stringify(inv));
+  cps = l.hosts.slice(0, 3);
+  cluster = { hosts: l.hosts, rootSh: (h, s) => rootSh(l, l.hosts.find((x) => x.name === h.name)!, s), registryLogFile: `${l.labDir}/run/registry.log`,
+    imageRepository: inv.kubernetes.imageRepository };
+  fs.rmSync(testKubeconfig, { force: true });
+});
+
+describe('HA lab: 3 control planes on one real etcd cluster', () => {
+  it('converges: exit 0, 4 nodes Ready', () => {
+    const r = kinstall('up', inventory);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expectClusterReady(cluster);
+  });
+
+  it('a re-run changes nothing', () => {
+    expectRerunChangesNothing(kinstall('up', inventory));
+  });
+
+  it('etcd has 3 started voting members, one per control plane, run by the host\'s etcd binary', () => {
+    const members = etcdctl(cps[0]!, 'member list -w json');
+    const list = JSON.parse(members).members as Array<{ name: string; peerURLs: string[]; isLearner?: boolean }>;
+    expect(list.map((m) => m.name).sort()).toEqual(cps.map((h) => h.name).sort());
+    expect(list.every((m) => !m.isLearner)).toBe(true);
+    for (const h of cps) {
+      expect(list.find((m) => m.name === h.name)?.peerURLs).toEqual([`https://${h.address}:2380`]);
+      // The real binary with kubeadm's flags, not the distribution's service.
+      expect(sh(h, 'ps -eo args | grep "^/usr/bin/etcd " | grep -c -- "--name=' + h.name + '"')).toBe('1');
+      expect(sh(h, 'systemctl is-enabled etcd.service || true')).toBe('masked');
+    }
+  });
+
+  it('an object created through one control plane is read through the others', () => {
+    writeConfigMap(cps[0]!, cps[0]!, 'ha-probe', 'node1');
+    for (const h of cps) {
+      expect(kubectlVia(h, h, "get configmap ha-probe -n default -o jsonpath='{.data.written-on}'")).toBe('node1');
+    }
+    // Its resourceVersion is the etcd revision, the same through every apiserver.
+    const rvs = cps.map((h) => kubectlVia(h, h, "get configmap ha-probe -n default -o jsonpath='{.metadata.resourceVersion}'"));
+    expect(new Set(rvs).size).toBe(1);
+    expect(etcdctl(cps[1]!, 'get /registry/configmaps/default/ha-probe --keys-only')).toBe('/registry/configmaps/default/ha-probe');
+  });
+
+  it('with two control planes stopped writes fail (quorum lost); when they return the cluster heals', async () => {
+    for (const h of cps.slice(1)) sh(h, 'systemctl stop kubelet');
+    // Stopping the kubelet stops its static pods' processes here (the simulator runs them as its
+    // children); etcd takes a moment to shut down.
+    for (const h of cps.slice(1)) await eventually(`etcd stopped on ${h.name}`, () => expect(sh(h, 'pgrep -x etcd || true')).toBe(''), 60_000);
+    expect(() => writeConfigMap(cps[0]!, cps[0]!, 'ha-no-quorum', 'node1')).toThrow();
+    for (const h of cps.slice(1)) sh(h, 'systemctl start kubelet');
+    await eventually('a write through node1 after the members returned', () => writeConfigMap(cps[0]!, cps[0]!, 'ha-healed', 'node1'));
+    for (const h of cps) {
+      await eventually(`read through ${h.name}`, () => expect(kubectlVia(h, h, 'get configmap ha-healed -n default -o name')).toBe('configmap/ha-healed'));
+    }
+    expect(etcdctl(cps[0]!, 'endpoint health --cluster')).not.toMatch(/unhealthy/);
+  });
+});
