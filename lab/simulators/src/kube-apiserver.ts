@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseApiserverFlags } from './common/apiserver/flags.js';
 import { startApiServer } from './common/apiserver/server.js';
+import { versionFromImage } from './common/kubeadm/upgrade-policy.js';
 import { SIMULATOR_MARK, simulatorVersions } from './common/version.js';
 
 /** Storage of the simulated etcd; KINSTALL_ETCD_SIMULATOR_DIR exists for tests only. */
@@ -11,6 +12,15 @@ function required(flags: Map<string, string>, name: string): string {
   const v = flags.get(name);
   if (!v) throw new Error(`Error: --${name} is required by the kinstall lab simulator`);
   return v;
+}
+
+/**
+ * The version /version reports: the kubelet simulator passes the static pod's image, whose tag is
+ * the version a real kube-apiserver container would be (so kubeadm upgrade apply's new manifest
+ * changes it); started by hand, the package's own version.
+ */
+function servedVersion(image: string | undefined): string {
+  return versionFromImage(image) ?? `v${simulatorVersions().kubernetes}`;
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -39,7 +49,7 @@ async function main(argv: string[]): Promise<void> {
     },
     storageDir: STORAGE_DIR,
     anonymousAuth: flags.get('anonymous-auth') !== 'false',
-    gitVersion: `v${simulatorVersions().kubernetes}`,
+    gitVersion: servedVersion(process.env.KINSTALL_SIM_APISERVER_IMAGE),
   });
   process.stderr.write(`kube-apiserver ${SIMULATOR_MARK}: serving on port ${server.port}\n`);
   const stop = () => { void server.close().then(() => process.exit(0)); };

@@ -1,4 +1,5 @@
 import { configCmd, initCmd, joinCmd, resetCmd, tokenCmd, versionCmd } from './common/kubeadm/commands.js';
+import { upgradeCmd } from './common/kubeadm/upgrade.js';
 import { PhaseError, processIo, STACK_HINT, type Io } from './common/kubeadm/output.js';
 import { parseVersion } from './common/kubeadm/versions.js';
 import { simulatorVersions } from './common/version.js';
@@ -15,8 +16,9 @@ export async function runKubeadm(argv: string[], io: Io = processIo): Promise<nu
       case 'token': await tokenCmd(rest, io); break;
       case 'reset': await resetCmd(rest, io); break;
       case 'config': await configCmd(rest, kubeadm, io); break;
+      case 'upgrade': await upgradeCmd(rest, kubeadm, io); break;
       case undefined: case 'help': case '--help': case '-h':
-        io.out('Usage:\n  kubeadm [command]\n\nAvailable Commands:\n  config, init, join, reset, token, version (kinstall lab simulator subset)');
+        io.out('Usage:\n  kubeadm [command]\n\nAvailable Commands:\n  config, init, join, reset, token, upgrade, version (kinstall lab simulator subset)');
         break;
       default:
         throw new Error(`unknown command "${cmd}" for "kubeadm"`);

@@ -30,6 +30,8 @@ interface StaticPod {
   images: string[];
   /** Set for kube-apiserver: the argv to give the apiserver simulator. */
   apiserverArgs?: string[];
+  /** Set for kube-apiserver: its image; the tag is the version the simulator serves (like a real container image). */
+  apiserverImage?: string;
   manifest: Record<string, any>;
 }
 
@@ -51,6 +53,7 @@ function readStaticPods(dir: string): StaticPod[] {
     pods.push({
       file, name: pod.metadata.name, namespace: pod.metadata.namespace ?? 'default', images, manifest: pod,
       apiserverArgs: api ? [...(api.command ?? []).slice(1), ...(api.args ?? [])].map(String) : undefined,
+      apiserverImage: api ? String(api.image) : undefined,
     });
   }
   return pods;
@@ -64,18 +67,19 @@ class ApiserverRunner {
   private restarts = 0;
   constructor(private readonly script: string) {}
 
-  ensure(args: string[] | null): void {
-    const key = args ? JSON.stringify(args) : '';
+  /** A changed manifest (flags or image, as after kubeadm upgrade) restarts the pod, as the kubelet does on a new pod hash. */
+  ensure(args: string[] | null, image = ''): void {
+    const key = args ? JSON.stringify([image, ...args]) : '';
     if (key === this.key && (this.child || !args)) return;
     this.stop();
     this.key = key;
-    if (args) this.start(args);
+    if (args) this.start(args, image);
   }
 
-  private start(args: string[]): void {
+  private start(args: string[], image: string): void {
     this.stopping = false;
-    log(`starting kube-apiserver static pod: node ${this.script} ${args.join(' ')}`);
-    const child = spawn(process.execPath, [this.script, ...args], { stdio: ['ignore', 'inherit', 'inherit'] });
+    log(`starting kube-apiserver static pod (${image}): node ${this.script} ${args.join(' ')}`);
+    const child = spawn(process.execPath, [this.script, ...args], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, KINSTALL_SIM_APISERVER_IMAGE: image } });
     this.child = child;
     child.on('exit', (code, signal) => {
       if (this.child !== child) return;
@@ -84,7 +88,7 @@ class ApiserverRunner {
       this.restarts++;
       const delay = Math.min(10_000 * 2 ** Math.min(this.restarts - 1, 3), 80_000) / 10;
       log(`kube-apiserver exited (code=${code} signal=${signal}); back-off ${delay}ms restarting failed container`);
-      setTimeout(() => { if (!this.child && this.key === JSON.stringify(args)) this.start(args); }, delay);
+      setTimeout(() => { if (!this.child && this.key === JSON.stringify([image, ...args])) this.start(args, image); }, delay);
     });
   }
 
@@ -187,6 +191,7 @@ class Kubelet {
   private async syncStaticPods(): Promise<void> {
     const pods = readStaticPods(this.config.staticPodPath ?? '/etc/kubernetes/manifests');
     let apiArgs: string[] | null = null;
+    let apiImage = '';
     const seen = new Set<string>();
     for (const pod of pods) {
       seen.add(pod.name);
@@ -196,11 +201,11 @@ class Kubelet {
         this.staticStatus.set(pod.name, { phase: 'Pending', reason: 'ErrImagePull', message: failed.error });
         continue;
       }
-      if (pod.apiserverArgs) apiArgs = pod.apiserverArgs;
+      if (pod.apiserverArgs) { apiArgs = pod.apiserverArgs; apiImage = pod.apiserverImage ?? ''; }
       this.staticStatus.set(pod.name, { phase: 'Running' });
     }
     for (const name of [...this.staticStatus.keys()]) if (!seen.has(name)) this.staticStatus.delete(name);
-    this.apiserver.ensure(apiArgs);
+    this.apiserver.ensure(apiArgs, apiImage);
   }
 
   private nodeStatus(runtime: Awaited<ReturnType<CriClient['status']>> | null): Record<string, any> {
