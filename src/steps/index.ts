@@ -10,6 +10,7 @@ import { preflightStep } from './preflight.js';
 import { nodeMetadataStep } from './node-metadata.js';
 import { prepareHostStep } from './prepare-host.js';
 import type { Step } from './types.js';
+import { upgradeControlPlanesStep, upgradeWorkersStep } from '../upgrade/steps.js';
 
 /** The steps of `kinstall up`, in order. */
 export const upSteps: Step[] = [
@@ -18,6 +19,10 @@ export const upSteps: Step[] = [
   containerdStep,
   kubePackagesStep,
   imagesStep,
+  // Upgrades come before the joins: a new node joins with the target's kubelet, which must not
+  // be newer than the API server.
+  upgradeControlPlanesStep,
+  upgradeWorkersStep,
   initStep,
   joinControlPlanesStep,
   joinWorkersStep,

@@ -65,7 +65,8 @@ describe('images step', () => {
   it('runs between kube-packages and init, on the first control plane, config on stdin without secrets', async () => {
     const ids = upSteps.map((s) => s.id);
     expect(ids.indexOf('images')).toBe(ids.indexOf('kube-packages') + 1);
-    expect(ids.indexOf('init')).toBe(ids.indexOf('images') + 1);
+    // Only the upgrade steps sit between: images are checked before a running cluster is upgraded.
+    expect(ids.slice(ids.indexOf('images') + 1, ids.indexOf('init'))).toEqual(['upgrade-control-planes', 'upgrade-workers']);
     const remote = new FakeRemote('node1');
     remote.responders.push(() => ({ stdout: 'kubeadm=present\nimage:a/b:1=absent\n' }));
     const ctx = fakeContext(hosts, [remote], undefined, inventory);
