@@ -16,6 +16,7 @@ import { apiServerEndpoint, firstControlPlane } from '../../../src/steps/remote.
 import { renderDeleteNode, renderResetScript } from '../../../src/steps/reset.js';
 import { renderImagesProbe, renderImagesPull } from '../../../src/steps/images.js';
 import { desiredNodeMetadata, planNodeMetadata, renderNodeMetadataApply, renderNodeMetadataProbe } from '../../../src/steps/node-metadata.js';
+import { renderClusterProbe, renderKubeadmUpgrade, renderKubeletUpgrade, renderNodeProbe } from '../../../src/upgrade/steps.js';
 
 export type OutputLanguage = 'sh' | 'yaml' | 'toml' | 'line';
 
@@ -146,5 +147,14 @@ export function renderAll(inventory: Inventory, hosts: ResolvedHost[]): Output[]
   add('kubeconfig/wait-ready.sh', 'sh', () => render('steps/kubeconfig/wait-ready.sh.hbs', { nodes: names, waitSeconds: 2 }));
   add('dashboard-token.sh', 'sh', () => renderDashboardTokenScript());
   add('reset/reset.sh', 'sh', () => renderResetScript({ removePackages: true }));
+  add('upgrade/cluster-probe.sh', 'sh', () => renderClusterProbe());
+  for (const [i, h] of hosts.entries()) {
+    add(`upgrade/node-probe.sh#${i}`, 'sh', () => renderNodeProbe(h, i === 0));
+    for (const pkg of ['apt', 'dnf']) {
+      const all = { pkg, installKubeadm: true, kubeadm: i === 0 ? 'apply' as const : 'node' as const, installKubelet: true, wait: true };
+      add(`upgrade/kubeadm-${pkg}.sh#${i}`, 'sh', () => renderKubeadmUpgrade(all, inventory.kubernetes.version, `${inventory.kubernetes.version}-1.1`));
+      add(`upgrade/kubelet-${pkg}.sh#${i}`, 'sh', () => renderKubeletUpgrade(all, h, inventory.kubernetes.version, `${inventory.kubernetes.version}-1.1`, 2));
+    }
+  }
   return out;
 }

@@ -139,3 +139,17 @@ describe('planNodeUpgrade: each part judged from the host (resumable)', () => {
     expect(planNodeUpgrade(probe(old), cp2, '1.28.15-1.1').actions.kubeadm).toBe('node');
   });
 });
+
+describe('--max-unavailable', () => {
+  it('takes a positive whole number and refuses anything else with a usage error', async () => {
+    const { parseMaxUnavailable } = await import('../../../src/cli/commands/up.js');
+    expect(parseMaxUnavailable('2')).toBe(2);
+    for (const bad of ['0', '-1', 'x', '1.5', '']) expect(() => parseMaxUnavailable(bad)).toThrow(/--max-unavailable must be a whole number/);
+  });
+  it('the worker step runs at most that many hosts at once; control planes one at a time', async () => {
+    const { upgradeControlPlanesStep, upgradeWorkersStep } = await import('../../../src/upgrade/steps.js');
+    expect(upgradeControlPlanesStep.serial).toBe(true);
+    expect(upgradeWorkersStep.concurrency?.({ maxUnavailable: 3 } as never)).toBe(3);
+    expect(upgradeWorkersStep.concurrency?.({} as never)).toBe(1);
+  });
+});
