@@ -46,7 +46,8 @@ export function planKubePackages(state: Map<string, string[]>, desired: { repoSh
   // A node of a running cluster keeps its versions here: the upgrade steps move them, in order.
   const wrong = desired.leaveVersions ? [] : pinned.filter((p) => kv(state, `installed_${p}`, 'absent') !== desired.version);
   const noCriTools = kv(state, 'installed_cri-tools', 'absent') === 'absent';
-  const install = wrong.length > 0 || noCriTools;
+  // (A cluster node missing cri-tools is not reinstalled here: that install would move its versions.)
+  const install = wrong.length > 0 || (noCriTools && !desired.leaveVersions);
   for (const p of wrong) {
     const now = kv(state, `installed_${p}`, 'absent');
     changes.push(`install ${p} ${desired.version}${now === 'absent' ? '' : ` (now ${now})`}`);

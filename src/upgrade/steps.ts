@@ -141,8 +141,32 @@ async function probeNode(ctx: StepContext, host: ResolvedHost, remote: Parameter
   return { changes: changes.length ? [...overview, ...changes] : [], data: { actions, node, desired } };
 }
 
+/**
+ * Before a worker moves: every control plane must already run the target (`up --hosts` can leave
+ * them out, and a kubelet must never be newer than the API server). Asked afresh, not from the
+ * plan of the run's start: the control-plane step has changed the cluster since.
+ */
+async function requireControlPlanesAt(ctx: StepContext, target: string): Promise<void> {
+  const cp = firstControlPlane(ctx);
+  const observed = parseClusterProbe(await probeKv(remoteFor(ctx, cp), renderClusterProbe(), 'upgrade-plan: probe'));
+  const behind = ctx.hosts
+    .filter((h) => h.isControlPlane)
+    .map((h) => ({ name: h.name, version: observed.nodes.find((n) => n.name === h.name)?.kubeletVersion }))
+    .filter((n) => n.version !== undefined && n.version !== `v${target}`);
+  const clusterBehind = observed.clusterVersion !== null && observed.clusterVersion.replace(/^v?/, 'v') !== `v${target}`;
+  if (clusterBehind || behind.length) {
+    const what = [...(clusterBehind ? [`the cluster (kubeadm-config) is at ${observed.clusterVersion}`] : []), ...behind.map((n) => `${n.name} runs ${n.version}`)];
+    throw new KinstallError(`upgrade: a worker cannot move to ${target} before the control planes: ${what.join(', ')}`, {
+      exitCode: ExitCode.stepFailed,
+      host: cp.name,
+      hint: 'run kinstall up with the control planes among the --hosts (or without --hosts) so they are upgraded first',
+    });
+  }
+}
+
 async function applyNode(ctx: StepContext, host: ResolvedHost, remote: Parameters<Step['apply']>[2], data: { actions: NodeUpgradeActions; node: NodeUpgrade; desired: string }): Promise<void> {
   const { actions, node, desired } = data;
+  if (node.role === 'worker') await requireControlPlanesAt(ctx, node.to);
   if (actions.installKubeadm || actions.kubeadm !== 'none') {
     await execOrFail(remote, renderKubeadmUpgrade(actions, node.to, desired), {
       label: `upgrade: kubeadm (${actions.kubeadm === 'none' ? 'package' : `upgrade ${actions.kubeadm}`})`,
