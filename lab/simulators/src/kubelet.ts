@@ -267,8 +267,10 @@ class Kubelet {
       try {
         await client.create('/api/v1/nodes', node);
         log(`Successfully registered node ${this.nodeName}`);
-      } catch (e: any) {
-        if (e?.code !== 409) throw e;
+      } catch (e) {
+        // The Node exists (a restarted kubelet, e.g. after its package was upgraded): the real
+        // kubelet then updates it (pkg/kubelet/kubelet_node_status.go tryRegisterWithAPIServer).
+        if (!(e instanceof ApiError && e.status === 409)) throw e;
       }
       this.registered = true;
     }
