@@ -22,6 +22,9 @@ let l: LabDescription;
 function inventoryAt(version: string): string {
   const doc = parseDocument(fs.readFileSync(l.inventory, 'utf8'));
   doc.setIn(['kubernetes', 'version'], version);
+  // The lab pins Debian 12's containerd 1.6.20, which validate already refuses for 1.30: unpinned,
+  // the inventory is valid and the refusal comes from the upgrade rules themselves.
+  if (!version.startsWith('1.28.')) doc.deleteIn(['containerd', 'version']);
   const file = path.join(path.dirname(l.inventory), `inventory-upgrade-${version}.yaml`);
   fs.writeFileSync(file, doc.toString());
   return file;
