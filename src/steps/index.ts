@@ -13,6 +13,7 @@ import { nodeMetadataStep } from './node-metadata.js';
 import { prepareHostStep } from './prepare-host.js';
 import { pruneStep } from './prune.js';
 import type { Step } from './types.js';
+import { upgradeControlPlanesStep, upgradeWorkersStep } from '../upgrade/steps.js';
 
 /** The steps of `kinstall up`, in order. */
 export const upSteps: Step[] = [
@@ -24,6 +25,10 @@ export const upSteps: Step[] = [
   // The API endpoint must answer before kubeadm init/join use it (issue 14).
   balancerStep,
   kubeVipBootstrapStep,
+  // Upgrades come before the joins: a new node joins with the target's kubelet, which must not
+  // be newer than the API server.
+  upgradeControlPlanesStep,
+  upgradeWorkersStep,
   initStep,
   joinControlPlanesStep,
   kubeVipStep,

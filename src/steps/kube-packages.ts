@@ -2,6 +2,7 @@ import type { Inventory } from '../inventory/schema.js';
 import { render } from '../render.js';
 import { debPackageVersion, kubernetesMinor, rpmPackageVersion } from '../versions/index.js';
 import { execOrFail, kv, probeKv, sha256 } from './remote.js';
+import { leftToUpgrade } from '../upgrade/steps.js';
 import type { Step } from './types.js';
 
 export const aptKeyring = '/etc/apt/keyrings/kubernetes-apt-keyring.gpg';
@@ -35,16 +36,18 @@ export interface KubePackagesActions {
 }
 
 /** Pure: probe output + desired repo file hash and package version → changes. */
-export function planKubePackages(state: Map<string, string[]>, desired: { repoSha: string; version: string }): { changes: string[]; actions: KubePackagesActions } {
+export function planKubePackages(state: Map<string, string[]>, desired: { repoSha: string; version: string; leaveVersions?: boolean }): { changes: string[]; actions: KubePackagesActions } {
   const changes: string[] = [];
   const pkg = kv(state, 'pkg', 'apt');
   const writeRepo = kv(state, 'repo_sha') !== desired.repoSha;
   if (writeRepo) changes.push(`write the Kubernetes package repository (${pkg === 'apt' ? aptListPath : rpmRepoPath})`);
   const fetchKey = pkg === 'apt' && (writeRepo || kv(state, 'keyring') !== 'present');
   if (fetchKey) changes.push(`fetch the repository signing key into ${aptKeyring}`);
-  const wrong = pinned.filter((p) => kv(state, `installed_${p}`, 'absent') !== desired.version);
+  // A node of a running cluster keeps its versions here: the upgrade steps move them, in order.
+  const wrong = desired.leaveVersions ? [] : pinned.filter((p) => kv(state, `installed_${p}`, 'absent') !== desired.version);
   const noCriTools = kv(state, 'installed_cri-tools', 'absent') === 'absent';
-  const install = wrong.length > 0 || noCriTools;
+  // (A cluster node missing cri-tools is not reinstalled here: that install would move its versions.)
+  const install = wrong.length > 0 || (noCriTools && !desired.leaveVersions);
   for (const p of wrong) {
     const now = kv(state, `installed_${p}`, 'absent');
     changes.push(`install ${p} ${desired.version}${now === 'absent' ? '' : ` (now ${now})`}`);
@@ -81,12 +84,13 @@ export const kubePackagesStep: Step = {
   id: 'kube-packages',
   title: 'Kubernetes packages (repository, pinned kubeadm/kubelet/kubectl, held)',
   hosts: (ctx) => ctx.targets,
-  async probe(ctx, _host, remote) {
+  async probe(ctx, host, remote) {
     const state = await probeKv(remote, renderKubePackagesProbe(), 'kube-packages: probe');
     const pkg = kv(state, 'pkg', 'apt');
     const { changes, actions } = planKubePackages(state, {
       repoSha: sha256(renderRepoFile(ctx.inventory, pkg).content),
       version: packageVersion(ctx.inventory, pkg),
+      leaveVersions: await leftToUpgrade(ctx, host.name),
     });
     return { changes, data: actions };
   },

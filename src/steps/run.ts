@@ -167,7 +167,7 @@ export async function runSteps(steps: Step[], ctx: StepContext, opts: RunOptions
         {
           title: step.title,
           task: (_c, task) =>
-            task.newListr(hostTasks, { concurrent: step.serial ? false : Math.max(1, opts.concurrency), exitOnError: false }),
+            task.newListr(hostTasks, { concurrent: step.serial ? false : Math.max(1, Math.min(opts.concurrency, step.concurrency?.(ctx) ?? opts.concurrency)), exitOnError: false }),
         },
       ],
       {

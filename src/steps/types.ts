@@ -33,6 +33,8 @@ export interface StepContext {
   failedHosts?: Set<string>;
   /** up --prune and how it reaches hosts that left the inventory (absent: report only). */
   prune?: PruneSettings;
+  /** up --max-unavailable: workers upgraded at once (default 1). */
+  maxUnavailable?: number;
 }
 
 export interface Step {
@@ -48,6 +50,8 @@ export interface Step {
   apply(ctx: StepContext, host: ResolvedHost, remote: RemoteHost, plan: StepPlan): Promise<void>;
   /** Hosts one at a time (control-plane joins: etcd membership changes must not overlap). */
   serial?: boolean;
+  /** At most this many hosts at once (below the run's --concurrency), e.g. the worker upgrade's --max-unavailable. */
+  concurrency?(ctx: StepContext): number;
   /** A failure here stops every host, not just the failing one (init, preflight). */
   critical?: boolean;
 }

@@ -15,7 +15,10 @@ export interface SkewVerdict {
 /**
  * Installed kubeadm/kubelet/kubectl versus the target Kubernetes version, following
  * https://kubernetes.io/releases/version-skew-policy/ and kubeadm's rules:
- * - kubeadm must be of the target minor (kubeadm deploys only its own minor).
+ * - kubeadm of the target minor, or ONE minor older: `kinstall up` installs the target's kubeadm
+ *   (a fresh host) or upgrades the cluster one minor (src/upgrade/). Two minors or more is
+ *   refused with the path: kubeadm upgrades one minor at a time (phases/upgrade/policy.go,
+ *   MaximumAllowedMinorVersionUpgradeSkew = 1), and kinstall does not walk minors (src/upgrade/plan.ts says why).
  * - kubelet may be up to 3 minors older than the control plane (2 before 1.28).
  * - kubectl may be one minor older or newer.
  * - kubeadm or kubelet NEWER than the target fails: kinstall would have to downgrade them, and
@@ -47,10 +50,24 @@ function verdictFor(binary: KubeBinary, raw: string | undefined, target: semver.
     return { binary, installed: raw, status: 'fail', reason: `${binary} ${normalized} is newer than the target ${target.version}; downgrades are not supported`, fix };
   }
   if (binary === 'kubeadm') {
-    if (minorsNewer === 0) return { binary, installed: raw, status: 'ok' };
-    return { binary, installed: raw, status: 'fail', reason: `kubeadm ${normalized} is not of the target minor ${target.major}.${target.minor}`, fix };
+    if (minorsNewer === 0 || minorsNewer === -1) return { binary, installed: raw, status: 'ok' };
+    return {
+      binary,
+      installed: raw,
+      status: 'fail',
+      reason: `kubeadm ${normalized} is ${-minorsNewer} minors older than the target ${target.version}: kubeadm upgrades a cluster one minor at a time`,
+      fix: `upgrade one minor per run: ${upgradePath(version, target)}`,
+    };
   }
   const allowedOlder = target.minor >= 28 ? 3 : 2;
   if (-minorsNewer <= allowedOlder) return { binary, installed: raw, status: 'ok' };
   return { binary, installed: raw, status: 'fail', reason: `kubelet ${normalized} is more than ${allowedOlder} minors older than ${target.version}`, fix };
+}
+
+/** "set kubernetes.version to 1.29.x, run kinstall up, then 1.30.6": the minors between, one run each. */
+export function upgradePath(from: semver.SemVer, to: semver.SemVer): string {
+  const steps: string[] = [];
+  for (let m = from.minor + 1; m < to.minor; m++) steps.push(`${to.major}.${m}.x (the newest ${to.major}.${m} patch)`);
+  steps.push(to.version);
+  return `set kubernetes.version to ${steps.join(', run kinstall up, then ')} and run kinstall up`;
 }

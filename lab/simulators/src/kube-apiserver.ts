@@ -8,6 +8,7 @@ import { runEtcdStoreWorker } from './common/apiserver/store-etcd-worker.js';
 import { etcdClient, type EtcdConnection } from './common/etcd/client.js';
 import { realpathSync } from 'node:fs';
 import { isMainThread } from 'node:worker_threads';
+import { versionFromImage } from './common/kubeadm/upgrade-policy.js';
 import { SIMULATOR_MARK, simulatorVersions } from './common/version.js';
 
 /** The JSON store when no --etcd-servers is given; KINSTALL_ETCD_SIMULATOR_DIR exists for tests only. */
@@ -17,6 +18,15 @@ function required(flags: Map<string, string>, name: string): string {
   const v = flags.get(name);
   if (!v) throw new Error(`Error: --${name} is required by the kinstall lab simulator`);
   return v;
+}
+
+/**
+ * The version /version reports: the kubelet simulator passes the static pod's image, whose tag is
+ * the version a real kube-apiserver container would be (so kubeadm upgrade apply's new manifest
+ * changes it); started by hand, the package's own version.
+ */
+function servedVersion(image: string | undefined): string {
+  return versionFromImage(image) ?? `v${simulatorVersions().kubernetes}`;
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -47,7 +57,7 @@ async function main(argv: string[]): Promise<void> {
     storageDir: STORAGE_DIR,
     store,
     anonymousAuth: flags.get('anonymous-auth') !== 'false',
-    gitVersion: `v${simulatorVersions().kubernetes}`,
+    gitVersion: servedVersion(process.env.KINSTALL_SIM_APISERVER_IMAGE),
   });
   process.stderr.write(`kube-apiserver ${SIMULATOR_MARK}: serving on port ${server.port}\n`);
   const stop = () => { void server.close().then(() => process.exit(0)); };

@@ -1,5 +1,6 @@
 import { certsCmd } from './common/kubeadm/certs.js';
 import { configCmd, initCmd, joinCmd, resetCmd, tokenCmd, versionCmd } from './common/kubeadm/commands.js';
+import { upgradeCmd } from './common/kubeadm/upgrade.js';
 import { PhaseError, processIo, STACK_HINT, type Io } from './common/kubeadm/output.js';
 import { parseVersion } from './common/kubeadm/versions.js';
 import { simulatorVersions } from './common/version.js';
@@ -17,8 +18,9 @@ export async function runKubeadm(argv: string[], io: Io = processIo): Promise<nu
       case 'reset': await resetCmd(rest, io); break;
       case 'config': await configCmd(rest, kubeadm, io); break;
       case 'certs': await certsCmd(rest, kubeadm, io); break;
+      case 'upgrade': await upgradeCmd(rest, kubeadm, io); break;
       case undefined: case 'help': case '--help': case '-h':
-        io.out('Usage:\n  kubeadm [command]\n\nAvailable Commands:\n  certs, config, init, join, reset, token, version (kinstall lab simulator subset)');
+        io.out('Usage:\n  kubeadm [command]\n\nAvailable Commands:\n  certs, config, init, join, reset, token, upgrade, version (kinstall lab simulator subset)');
         break;
       default:
         throw new Error(`unknown command "${cmd}" for "kubeadm"`);

@@ -33,6 +33,8 @@ interface StaticPod {
   apiserverArgs?: string[];
   /** Set for etcd: the flags to give the host's etcd. */
   etcdArgs?: string[];
+  /** Set for kube-apiserver: its image; the tag is the version the simulator serves (like a real container image). */
+  apiserverImage?: string;
   manifest: Record<string, any>;
 }
 
@@ -55,6 +57,7 @@ function readStaticPods(dir: string): StaticPod[] {
       file, name: pod.metadata.name, namespace: pod.metadata.namespace ?? 'default', images, manifest: pod,
       apiserverArgs: api ? [...(api.command ?? []).slice(1), ...(api.args ?? [])].map(String) : undefined,
       etcdArgs: etcdArgv(pod) ?? undefined,
+      apiserverImage: api ? String(api.image) : undefined,
     });
   }
   return pods;
@@ -75,20 +78,22 @@ class StaticPodProcess {
   lastExit: { at: number; reason: string } | null = null;
   constructor(private readonly name: string, private readonly command: (args: string[]) => [string, string[]]) {}
 
-  ensure(args: string[] | null): void {
-    const key = args ? JSON.stringify(args) : '';
+  /** A changed manifest (flags or image, as after kubeadm upgrade) restarts the pod, as the kubelet does on a new pod hash. */
+  ensure(args: string[] | null, image = ''): void {
+    const key = args ? JSON.stringify([image, ...args]) : '';
     if (key === this.key && (this.child || !args)) return;
     if (key !== this.key) { this.restarts = 0; this.lastExit = null; }
     this.stop();
     this.key = key;
-    if (args) this.start(args);
+    if (args) this.start(args, image);
   }
 
-  private start(args: string[]): void {
+  private start(args: string[], image: string): void {
     this.stopping = false;
     const [file, argv] = this.command(args);
-    log(`starting ${this.name} static pod: ${file} ${argv.join(' ')}`);
-    const child = spawn(file, argv, { stdio: ['ignore', 'inherit', 'pipe'] });
+    log(`starting ${this.name} static pod${image ? ` (${image})` : ''}: ${file} ${argv.join(' ')}`);
+    // The apiserver simulator serves its image's tag as its version, like a real container image.
+    const child = spawn(file, argv, { stdio: ['ignore', 'inherit', 'pipe'], env: { ...process.env, KINSTALL_SIM_APISERVER_IMAGE: image } });
     this.child = child;
     this.tail = '';
     child.stderr?.on('data', (d: Buffer) => {
@@ -104,7 +109,7 @@ class StaticPodProcess {
       this.lastExit = { at: Date.now(), reason: `${this.name} exited (code=${code} signal=${signal}): ${this.exitReason(this.tail)}` };
       const delay = Math.min(10_000 * 2 ** Math.min(this.restarts - 1, 3), 80_000) / 10;
       log(`${this.lastExit.reason}; back-off ${delay}ms restarting failed container`);
-      setTimeout(() => { if (!this.child && this.key === JSON.stringify(args)) this.start(args); }, delay);
+      setTimeout(() => { if (!this.child && this.key === JSON.stringify([image, ...args])) this.start(args, image); }, delay);
     });
   }
 
@@ -218,6 +223,7 @@ class Kubelet {
     const pods = readStaticPods(this.config.staticPodPath ?? '/etc/kubernetes/manifests');
     let apiArgs: string[] | null = null;
     let etcdArgs: string[] | null = null;
+    let apiImage = '';
     const seen = new Set<string>();
     for (const pod of pods) {
       seen.add(pod.name);
@@ -227,7 +233,7 @@ class Kubelet {
         this.staticStatus.set(pod.name, { phase: 'Pending', reason: 'ErrImagePull', message: failed.error });
         continue;
       }
-      if (pod.apiserverArgs) apiArgs = pod.apiserverArgs;
+      if (pod.apiserverArgs) { apiArgs = pod.apiserverArgs; apiImage = pod.apiserverImage ?? ''; }
       if (pod.etcdArgs) {
         const missing = hostEtcdMissing();
         if (missing) {
@@ -247,7 +253,7 @@ class Kubelet {
     for (const name of [...this.staticStatus.keys()]) if (!seen.has(name)) this.staticStatus.delete(name);
     // etcd first, as kubeadm's phase order writes it: the apiserver waits for it anyway.
     this.etcd.ensure(etcdArgs);
-    this.apiserver.ensure(apiArgs);
+    this.apiserver.ensure(apiArgs, apiImage);
   }
 
   private nodeStatus(runtime: Awaited<ReturnType<CriClient['status']>> | null): Record<string, any> {
@@ -309,8 +315,10 @@ class Kubelet {
       try {
         await client.create('/api/v1/nodes', node);
         log(`Successfully registered node ${this.nodeName}`);
-      } catch (e: any) {
-        if (e?.code !== 409) throw e;
+      } catch (e) {
+        // The Node exists (a restarted kubelet, e.g. after its package was upgraded): the real
+        // kubelet then updates it (pkg/kubelet/kubelet_node_status.go tryRegisterWithAPIServer).
+        if (!(e instanceof ApiError && e.status === 409)) throw e;
       }
       this.registered = true;
     }

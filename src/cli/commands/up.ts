@@ -24,6 +24,7 @@ interface UpFlags {
   forceUnlock?: boolean;
   prune?: boolean;
   drainTimeout: string;
+  maxUnavailable: string;
 }
 
 export function registerUp(program: Command): void {
@@ -37,6 +38,7 @@ export function registerUp(program: Command): void {
     .option('--log <file>', 'run log file (default ./kinstall-logs/<cluster>-<time>.log)')
     .option('--kubeconfig <file>', 'where to write the admin kubeconfig (default ./<cluster>.kubeconfig)')
     .option('--yes', 'do not ask for confirmation on a terminal')
+    .option('--max-unavailable <n>', 'during an upgrade, workers upgraded at once (control planes always go one at a time)', '1')
     .option('--force-unlock', 'clear a STALE lock (left by a run that was killed or lost its connection) and proceed; a live lock is never broken')
     .option('--prune', 'remove Nodes that are in the cluster but not in the inventory: drain, kubeadm reset on the host (over SSH, if reachable), delete the Node')
     .option('--drain-timeout <seconds>', 'with --prune: how long a drain waits for PodDisruptionBudgets before it stops', String(defaultDrainTimeoutSeconds))
@@ -48,6 +50,7 @@ export function registerUp(program: Command): void {
 async function up(file: string, flags: UpFlags): Promise<number> {
   const concurrency = parseConcurrency(flags.concurrency);
   const drainTimeoutSeconds = parseDrainTimeout(flags.drainTimeout);
+  const maxUnavailable = parseMaxUnavailable(flags.maxUnavailable);
   if (flags.dryRun && flags.forceUnlock) {
     throw new KinstallError('--force-unlock cannot be combined with --dry-run', { exitCode: ExitCode.usage, hint: 'a dry run never takes the lock (it only reports it); drop one of the two flags' });
   }
@@ -95,6 +98,7 @@ async function up(file: string, flags: UpFlags): Promise<number> {
       notes: [] as string[],
       memo: new Map<string, Promise<unknown>>(),
       prune: { enabled: flags.prune ?? false, drainTimeoutSeconds, connect: strayConnector(file, inventory, log) },
+      maxUnavailable,
     };
     const result = await runSteps(upSteps, ctx, {
       dryRun: flags.dryRun ?? false,
@@ -123,4 +127,13 @@ async function up(file: string, flags: UpFlags): Promise<number> {
     if (remotes) await closeAll(remotes);
     log?.close();
   }
+}
+
+/** --max-unavailable: a positive whole number (workers upgraded at once). */
+export function parseMaxUnavailable(raw: string): number {
+  const n = /^\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isInteger(n) || n < 1) {
+    throw new KinstallError(`--max-unavailable must be a whole number of at least 1, not "${raw}"`, { exitCode: ExitCode.usage, hint: 'for example --max-unavailable 2 upgrades two workers at a time' });
+  }
+  return n;
 }

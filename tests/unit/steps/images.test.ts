@@ -65,8 +65,9 @@ describe('images step', () => {
   it('runs between kube-packages and init, on the first control plane, config on stdin without secrets', async () => {
     const ids = upSteps.map((s) => s.id);
     expect(ids.indexOf('images')).toBe(ids.indexOf('kube-packages') + 1);
-    // Only the API endpoint steps (which touch no image) sit between images and init.
-    expect(ids.slice(ids.indexOf('images') + 1, ids.indexOf('init'))).toEqual(['endpoint-balancer', 'endpoint-vip-init']);
+    // Only the API endpoint steps (which touch no image) and the upgrade steps (images are checked
+    // before a running cluster is upgraded) sit between images and init.
+    expect(ids.slice(ids.indexOf('images') + 1, ids.indexOf('init'))).toEqual(['endpoint-balancer', 'endpoint-vip-init', 'upgrade-control-planes', 'upgrade-workers']);
     const remote = new FakeRemote('node1');
     remote.responders.push(() => ({ stdout: 'kubeadm=present\nimage:a/b:1=absent\n' }));
     const ctx = fakeContext(hosts, [remote], undefined, inventory);

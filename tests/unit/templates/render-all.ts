@@ -21,6 +21,7 @@ import { renderPruneProbe } from '../../../src/steps/prune.js';
 import { renderImagesProbe, renderImagesPull } from '../../../src/steps/images.js';
 import { renderCertsProbe, renderCertsRenew } from '../../../src/steps/certs.js';
 import { desiredNodeMetadata, planNodeMetadata, renderNodeMetadataApply, renderNodeMetadataProbe } from '../../../src/steps/node-metadata.js';
+import { renderClusterProbe, renderKubeadmUpgrade, renderKubeletUpgrade, renderNodeProbe } from '../../../src/upgrade/steps.js';
 
 export type OutputLanguage = 'sh' | 'yaml' | 'toml' | 'line';
 
@@ -173,5 +174,14 @@ export function renderAll(inventory: Inventory, hosts: ResolvedHost[]): Output[]
   add('endpoint/vip-probe.sh', 'sh', () => renderKubeVipProbe());
   add('endpoint/kube-vip-bootstrap.yaml', 'yaml', () => renderKubeVipManifest(kubeVip, true));
   add('endpoint/kube-vip.yaml', 'yaml', () => renderKubeVipManifest(kubeVip, false));
+  add('upgrade/cluster-probe.sh', 'sh', () => renderClusterProbe());
+  for (const [i, h] of hosts.entries()) {
+    add(`upgrade/node-probe.sh#${i}`, 'sh', () => renderNodeProbe(h, i === 0));
+    for (const pkg of ['apt', 'dnf']) {
+      const all = { pkg, installKubeadm: true, kubeadm: i === 0 ? 'apply' as const : 'node' as const, installKubelet: true, wait: true };
+      add(`upgrade/kubeadm-${pkg}.sh#${i}`, 'sh', () => renderKubeadmUpgrade(all, inventory.kubernetes.version, `${inventory.kubernetes.version}-1.1`));
+      add(`upgrade/kubelet-${pkg}.sh#${i}`, 'sh', () => renderKubeletUpgrade(all, h, inventory.kubernetes.version, `${inventory.kubernetes.version}-1.1`, 2));
+    }
+  }
   return out;
 }

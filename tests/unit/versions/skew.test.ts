@@ -13,10 +13,11 @@ describe('checkSkew', () => {
     ]);
   });
 
-  it('kubeadm must be of the target minor and not newer', () => {
+  it('kubeadm must be of the target minor or one older (an upgrade), and not newer', () => {
     expect(statusOf({ kubeadm: '1.30.2' }, '1.30.2', 'kubeadm')).toBe('ok');
     expect(statusOf({ kubeadm: '1.30.0-1.1' }, '1.30.2', 'kubeadm')).toBe('ok'); // older patch: upgraded in place
-    expect(statusOf({ kubeadm: '1.29.9' }, '1.30.2', 'kubeadm')).toBe('fail');
+    expect(statusOf({ kubeadm: '1.29.9' }, '1.30.2', 'kubeadm')).toBe('ok'); // one minor: kinstall up upgrades it
+    expect(statusOf({ kubeadm: '1.28.15' }, '1.30.2', 'kubeadm')).toBe('fail');
     expect(statusOf({ kubeadm: '1.30.3' }, '1.30.2', 'kubeadm')).toBe('fail'); // newer patch = downgrade
     expect(statusOf({ kubeadm: '1.31.0' }, '1.30.2', 'kubeadm')).toBe('fail');
   });
@@ -51,5 +52,14 @@ describe('checkSkew', () => {
 
   it('rejects a target that is not x.y.z', () => {
     expect(() => checkSkew({}, '1.30')).toThrow();
+  });
+});
+
+describe('minor skips are refused with the path', () => {
+  it('names every minor in between, one kinstall up each', () => {
+    const [kubeadm] = checkSkew({ kubeadm: '1.28.15-1.1' }, '1.31.1');
+    expect(kubeadm?.status).toBe('fail');
+    expect(kubeadm?.reason).toBe('kubeadm 1.28.15 is 3 minors older than the target 1.31.1: kubeadm upgrades a cluster one minor at a time');
+    expect(kubeadm?.fix).toBe('upgrade one minor per run: set kubernetes.version to 1.29.x (the newest 1.29 patch), run kinstall up, then 1.30.x (the newest 1.30 patch), run kinstall up, then 1.31.1 and run kinstall up');
   });
 });

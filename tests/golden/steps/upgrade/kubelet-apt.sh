@@ -1,0 +1,71 @@
+set -eu
+# upgrade: kubelet and kubectl of the new version, the kubelet restarted, then wait until this
+# Node reports the new version and Ready.
+target=v1.28.15
+node=node2
+# --- kinstall: wait for other package-manager runs (templates/partials/pkg-lock-wait.sh.hbs) ---
+# Fresh cloud VMs run unattended-upgrades (or dnf-automatic) right after boot, and any apt/dnf run
+# holds the same locks. apt, dpkg and rpm take fcntl (POSIX) locks, which flock(1) cannot see, so
+# the holder is found through /proc/locks by the lock file's inode; dnf 4 marks a run with pid
+# files. Waits at most 600 s (src/preflight/locks.ts pkgLockTimeoutSeconds), printing the holder
+# on stderr as "kinstall-progress:" lines (kinstall shows them while the step runs), then fails
+# naming it. apt-get's own -o DPkg::Lock::Timeout stays as a second line of defence for a lock
+# taken again between this wait and the apt-get call.
+# (Kept short: the run log keeps only the first 4 KiB of each script.)
+kinstall_lock_holder() {
+  case "$1" in *.pid)
+    _kp=$(tr -dc 0-9 < "$1" 2>/dev/null || true)
+    if [ -n "$_kp" ] && [ -d "/proc/$_kp" ]; then printf '%s %s' "$_kp" "$(cat "/proc/$_kp/comm" 2>/dev/null || echo '?')"; fi
+    return 0 ;; esac
+  _ki=$(stat -c %i "$1" 2>/dev/null || true)
+  if [ -z "$_ki" ] || [ ! -r /proc/locks ]; then return 0; fi
+  # Waiting lockers are listed with "->" after the holder's line: skip them.
+  while read -r _n f1 _f2 _f3 f4 f5 _r; do
+    if [ "$f1" != "->" ]; then case "$f5" in *:"$_ki") printf '%s %s' "$f4" "$(cat "/proc/$f4/comm" 2>/dev/null || echo '?')"; return 0 ;; esac; fi
+  done < /proc/locks
+  return 0
+}
+kinstall_pkg_lock_wait() {
+  # The environment overrides exist for kinstall's own tests; kinstall itself never sets them.
+  _kw=0; _kt=${KINSTALL_PKG_LOCK_TIMEOUT:-600}
+  while :; do
+    _kh=""
+    # Unquoted on purpose: the dnf pid-file glob expands here.
+    for _kf in ${KINSTALL_PKG_LOCK_FILES:-/var/lib/dpkg/lock-frontend /var/lib/dpkg/lock /var/lib/apt/lists/lock /var/cache/apt/archives/lock /var/lib/rpm/.rpm.lock /usr/lib/sysimage/rpm/.rpm.lock /var/run/dnf.pid /var/cache/dnf/*.pid}; do
+      if [ -e "$_kf" ]; then _kx=$(kinstall_lock_holder "$_kf"); else _kx=""; fi
+      if [ -n "$_kx" ]; then _kh="$_kf is held by pid ${_kx%% *} (${_kx#* })"; break; fi
+    done
+    if [ -z "$_kh" ]; then
+      if [ "$_kw" -gt 0 ]; then echo "kinstall-progress: package manager lock free after $_kw s" >&2; fi
+      return 0
+    fi
+    if [ "$_kw" -ge "$_kt" ]; then
+      echo "kinstall: gave up after $_kt s waiting for another package manager run: $_kh. Wait for it to finish (often unattended-upgrades or dnf-automatic after boot) or stop it, then re-run" >&2
+      exit 1
+    fi
+    if [ $((_kw % 10)) -eq 0 ]; then echo "kinstall-progress: waiting for the package manager: $_kh ($_kw s of $_kt s)" >&2; fi
+    sleep 2; _kw=$((_kw + 2))
+  done
+}
+kinstall_pkg_lock_wait
+# --- end of the package-manager wait ---
+export DEBIAN_FRONTEND=noninteractive
+apt-get -o DPkg::Lock::Timeout=600 update -q
+apt-mark unhold kubelet kubectl >/dev/null
+apt-get -o DPkg::Lock::Timeout=600 install -y -q kubelet=1.28.15-1.1 kubectl=1.28.15-1.1
+apt-mark hold kubelet kubectl >/dev/null
+systemctl daemon-reload
+systemctl restart kubelet
+k() { kubectl --kubeconfig /etc/kubernetes/kubelet.conf --request-timeout=10s "$@"; }
+deadline=$(( $(date +%s) + 300 ))
+while :; do
+  v=$(k get node "$node" -o jsonpath='{.status.nodeInfo.kubeletVersion}' 2>/dev/null || true)
+  r=$(k get node "$node" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null || true)
+  [ "$v" = "$target" ] && [ "$r" = True ] && exit 0
+  if [ "$(date +%s)" -ge "$deadline" ]; then
+    echo "Node $node reports version '$v' and Ready '$r' after 300 s (want $target and True)" >&2
+    systemctl status kubelet --no-pager >&2 || true
+    exit 1
+  fi
+  sleep 3
+done

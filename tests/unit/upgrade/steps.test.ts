@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { upgradeControlPlanesStep, upgradeWorkersStep } from '../../../src/upgrade/steps.js';
+import { kubePackagesStep } from '../../../src/steps/kube-packages.js';
+import { FakeRemote } from '../../helpers/fake-remote.js';
+import { fakeContext } from '../steps/fakes.js';
+import { labCluster } from '../steps/inventories.js';
+
+const clusterProbe = (version: string, kubelets: string[]) =>
+  `cluster=up\nkubernetes_version=${version}\n${kubelets.map((v, i) => `node=node${i + 1} ${v} True containerd://1.6.20`).join('\n')}\n`;
+const nodeProbe = (v: string, cluster = v) =>
+  `pkg=apt\ninstalled_kubeadm=${v}-1.1\ninstalled_kubelet=${v}-1.1\ninstalled_kubectl=${v}-1.1\ninstalled_cri-tools=1.28.0-1.1\nheld_kubeadm=yes\nheld_kubelet=yes\nheld_kubectl=yes\napiserver_tag=none\ncluster_version=v${cluster}\nnode_version=v${v}\nnode_ready=True\nkubelet_enabled=yes\n`;
+
+function setup(clusterAnswers: string[]) {
+  const { hosts, inventory } = labCluster('1.28.15');
+  const remotes = hosts.map((h) => new FakeRemote(h.name));
+  let n = 0;
+  remotes[0]!.responders.push((script) => (script.includes('upgrade: cluster probe') ? { stdout: clusterAnswers[Math.min(n++, clusterAnswers.length - 1)]! } : undefined));
+  for (const r of remotes) r.responders.push((script) => (script.includes('upgrade: node probe') || script.includes('kube-packages probe') ? { stdout: nodeProbe('1.28.14') } : undefined));
+  return { hosts, remotes, ctx: fakeContext(hosts, remotes, undefined, inventory) };
+}
+
+describe('upgrade steps on fake hosts', () => {
+  it('kube-packages leaves the versions of a cluster being upgraded alone; the upgrade steps plan them', async () => {
+    const { hosts, remotes, ctx } = setup([clusterProbe('v1.28.14', ['v1.28.14', 'v1.28.14', 'v1.28.14'])]);
+    const kp = await kubePackagesStep.probe(ctx, hosts[1]!, remotes[1]!);
+    expect(kp.changes.filter((c) => c.startsWith('install'))).toEqual([]);
+    const cp = await upgradeControlPlanesStep.probe(ctx, hosts[0]!, remotes[0]!);
+    expect(cp.changes[0]).toBe('plan: upgrade the cluster 1.28.14 → 1.28.15, in this order:');
+    expect(cp.changes).toContain('install kubeadm 1.28.15-1.1 (now 1.28.14-1.1)');
+    const w = await upgradeWorkersStep.probe(ctx, hosts[1]!, remotes[1]!);
+    expect(w.changes).toContain('kubeadm upgrade node (kubelet configuration)');
+  });
+
+  it('a refused upgrade stops the step before anything changes, with the fix', async () => {
+    const { hosts, remotes, ctx } = setup([clusterProbe('v1.28.15', ['v1.28.15', 'v1.28.15', 'v1.28.15'])]);
+    ctx.inventory.kubernetes.version = '1.30.6';
+    await expect(upgradeControlPlanesStep.probe(ctx, hosts[0]!, remotes[0]!)).rejects.toMatchObject({
+      message: expect.stringMatching(/upgrade refused: 1\.28\.15 → 1\.30\.6 skips 1 minor/),
+      hint: expect.stringMatching(/set kubernetes\.version to 1\.29\.x/),
+    });
+    // kube-packages must not move versions either.
+    const kp = await kubePackagesStep.probe(ctx, hosts[1]!, remotes[1]!);
+    expect(kp.changes.filter((c) => c.startsWith('install'))).toEqual([]);
+  });
+
+  it('a worker never moves while the control planes are behind (up --hosts without them)', async () => {
+    const behind = clusterProbe('v1.28.14', ['v1.28.14', 'v1.28.14', 'v1.28.14']);
+    const { hosts, remotes, ctx } = setup([behind, behind]);
+    const plan = await upgradeWorkersStep.probe(ctx, hosts[1]!, remotes[1]!);
+    await expect(upgradeWorkersStep.apply(ctx, hosts[1]!, remotes[1]!, plan)).rejects.toThrow(/a worker cannot move to 1\.28\.15 before the control planes: the cluster \(kubeadm-config\) is at v1\.28\.14, node1 runs v1\.28\.14/);
+    expect(remotes[1]!.execs.map((e) => e.opts?.label)).not.toContain('upgrade: kubeadm (upgrade node)');
+  });
+});
