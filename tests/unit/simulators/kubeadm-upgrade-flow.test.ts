@@ -156,8 +156,12 @@ apiServer: {timeoutForControlPlane: 60s}
   }, 60_000);
 
   it('apply -y rewrites the manifests, the API server comes back at the new version, the ConfigMaps and kubelet config follow', async () => {
+    const certBefore = fs.readFileSync(path.join(root, 'etc/kubernetes/pki/apiserver.crt'), 'utf8');
     const apply = await run(['upgrade', 'apply', 'v1.28.15', '-y', '--ignore-preflight-errors=all']);
     expect(apply.code, apply.text).toBe(0);
+    // An upgrade renews the control plane's certificates (--certificate-renewal defaults to true).
+    expect(fs.readFileSync(path.join(root, 'etc/kubernetes/pki/apiserver.crt'), 'utf8')).not.toBe(certBefore);
+    expect(apply.text).toContain('[upgrade/staticpods] certificate for serving the Kubernetes API renewed');
     expect(apply.text).toContain('[upgrade/successful] SUCCESS! Your cluster was upgraded to "v1.28.15". Enjoy!');
     expect(kubelet.restarts).toBe(1);
     expect((await admin.get('/version')).gitVersion).toBe('v1.28.15');
@@ -174,8 +178,11 @@ apiServer: {timeoutForControlPlane: 60s}
   }, 120_000);
 
   it('upgrade node on the control plane at the cluster version is a no-op restart-wise and rewrites the kubelet config', async () => {
-    const node = await run(['upgrade', 'node', '--ignore-preflight-errors=all']);
+    const certBefore = fs.readFileSync(path.join(root, 'etc/kubernetes/pki/apiserver.crt'), 'utf8');
+    const node = await run(['upgrade', 'node', '--ignore-preflight-errors=all', '--certificate-renewal=false']);
     expect(node.code, node.text).toBe(0);
+    expect(fs.readFileSync(path.join(root, 'etc/kubernetes/pki/apiserver.crt'), 'utf8')).toBe(certBefore);
+    expect(node.text).not.toContain('renewed');
     expect(node.text).toContain('[upgrade] The configuration for this node was successfully updated!');
     expect(kubelet.restarts).toBe(1);
   }, 120_000);

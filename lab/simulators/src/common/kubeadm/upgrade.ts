@@ -12,6 +12,7 @@ import YAML from 'yaml';
 import { DEFAULT_CRI_ENDPOINT } from '../cri.js';
 import { KubeClient } from '../kube-client.js';
 import { readKubeconfig } from '../kubeconfig.js';
+import { renewAll } from './certs.js';
 import { addons, uploadConfig } from './cluster-setup.js';
 import type { Obj } from './config.js';
 import { manifestsPhase, pullImages, type ControlPlaneSpec } from './control-plane.js';
@@ -100,14 +101,16 @@ function readManifest(name: string): Obj | null {
 }
 
 /**
- * The seam for certificate renewal. kubeadm renews the certificates of the components it
- * upgrades unless --certificate-renewal=false (phases/upgrade/staticpods.go renewCertsByComponent).
- * H-CERTS: call common/kubeadm/certs.ts renewAll() here once it is merged; until then the
- * simulator states that it renewed nothing, so nobody mistakes it for a renewal.
+ * kubeadm renews the certificates of the control plane it upgrades unless
+ * --certificate-renewal=false (phases/upgrade/staticpods.go renewCertsByComponent): every
+ * certificate and kubeconfig it manages, with the same renewal as `kubeadm certs renew`.
  */
-function renewCertificates(renew: boolean, io: Io): void {
+function renewCertificates(renew: boolean, cluster: Obj, kubeadm: Semver, io: Io): void {
   if (!renew) return;
-  io.out('[upgrade/staticpods] Certificate renewal is not simulated yet (kinstall lab simulator): certificates were left as they are');
+  renewAll({
+    certDir: String(cluster.certificatesDir ?? '/etc/kubernetes/pki'), kubeconfigDir: '/etc/kubernetes',
+    kubeadm, localEtcd: Boolean(cluster.etcd?.local), io: { out: (line: string) => io.out(`[upgrade/staticpods] ${line}`), err: (line: string) => io.err(line) },
+  });
 }
 
 /**
@@ -142,7 +145,7 @@ async function upgradeStaticPods(api: KubeClient, cluster: Obj, target: Semver, 
       io.out(`[upgrade/staticpods] Current and new manifests of etcd are equal, skipping upgrade`);
     }
   }
-  renewCertificates(renew, io);
+  renewCertificates(renew, cluster, kubeadm, io);
   manifestsPhase(spec, { out: () => undefined, err: io.err });
   for (const n of ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler']) {
     io.out(`[upgrade/staticpods] Moved new manifest to "${MANIFESTS_DIR}/${n}.yaml" and backed up old manifest to "${backupDir}/${n}.yaml"`);
