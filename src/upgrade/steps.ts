@@ -15,15 +15,20 @@ export function renderClusterProbe(): string {
 }
 
 /** Pure: the cluster probe's key=value lines → what the cluster runs (null version: no cluster yet). */
-export function parseClusterProbe(state: Map<string, string[]>): ObservedCluster & { down: boolean } {
+export function parseClusterProbe(state: Map<string, string[]>): ObservedCluster & { down: boolean; drained: Map<string, string> } {
   const cluster = kv(state, 'cluster', 'none');
   const nodes = (state.get('node') ?? []).map((line) => {
     const [name = '', kubeletVersion = '', ready = '', runtime = ''] = line.split(' ');
     return { name, kubeletVersion, ready: ready === 'True', containerRuntimeVersion: runtime || undefined };
   });
   const version = kv(state, 'kubernetes_version');
-  return { clusterVersion: cluster === 'up' && version ? version : null, nodes, down: cluster === 'down' };
+  // Nodes kinstall drained for an upgrade (drain-hook.ts): node name → the target it was drained for.
+  const drained = new Map((state.get('drained') ?? []).map((line) => line.split(' ') as [string, string?])
+    .filter((e): e is [string, string] => !!e[0] && !!e[1]));
+  return { clusterVersion: cluster === 'up' && version ? version : null, nodes, down: cluster === 'down', drained };
 }
+
+const drainedMemoKey = 'upgrade:drained';
 
 /**
  * The cluster's upgrade plan, probed once per run on the first control plane (the kube-packages
@@ -38,6 +43,7 @@ export function upgradePlanFor(ctx: StepContext): Promise<UpgradePlan> {
       const cp = firstControlPlane(ctx);
       const state = await probeKv(remoteFor(ctx, cp), renderClusterProbe(), 'upgrade-plan: probe');
       const observed = parseClusterProbe(state);
+      ctx.memo.set(drainedMemoKey, Promise.resolve(observed.drained));
       if (observed.down) {
         // kubeadm init ran but the API does not answer: the init step's business, not an upgrade.
         return { kind: 'none', reason: 'the API server does not answer; the init step waits for it' } as UpgradePlan;
@@ -132,7 +138,15 @@ function nodeEntry(plan: UpgradePlan, host: ResolvedHost): NodeUpgrade | undefin
 async function probeNode(ctx: StepContext, host: ResolvedHost, remote: Parameters<Step['probe']>[2]) {
   const plan = await planOrThrow(ctx);
   const node = nodeEntry(plan, host);
-  if (!node || plan.kind !== 'upgrade') return { changes: [] };
+  if (!node || plan.kind !== 'upgrade') {
+    // A worker that already runs the target but is still cordoned by kinstall: a run was cut
+    // between its kubelet upgrade and the uncordon.
+    const drainedFor = (await (ctx.memo.get(drainedMemoKey) as Promise<Map<string, string>> | undefined))?.get(host.name);
+    if (drainedFor && !host.isControlPlane) {
+      return { changes: [`uncordon ${host.name} (kinstall drained it for the upgrade to ${drainedFor}, which it has finished)`], data: { uncordonOnly: true } };
+    }
+    return { changes: [] };
+  }
   const state = await probeKv(remote, renderNodeProbe(host, node.role === 'first-control-plane'), 'upgrade: probe');
   const desired = kv(state, 'pkg', 'apt') === 'apt' ? debPackageVersion(node.to) : rpmPackageVersion(node.to);
   const { changes, actions } = planNodeUpgrade(state, node, desired);
@@ -164,7 +178,11 @@ async function requireControlPlanesAt(ctx: StepContext, target: string): Promise
   }
 }
 
-async function applyNode(ctx: StepContext, host: ResolvedHost, remote: Parameters<Step['apply']>[2], data: { actions: NodeUpgradeActions; node: NodeUpgrade; desired: string }): Promise<void> {
+async function applyNode(ctx: StepContext, host: ResolvedHost, remote: Parameters<Step['apply']>[2], data: { actions: NodeUpgradeActions; node: NodeUpgrade; desired: string } | { uncordonOnly: true }): Promise<void> {
+  if ('uncordonOnly' in data) {
+    await drainHooks.afterKubeletUpgrade(ctx, host);
+    return;
+  }
   const { actions, node, desired } = data;
   if (node.role === 'worker') await requireControlPlanesAt(ctx, node.to);
   if (actions.installKubeadm || actions.kubeadm !== 'none') {

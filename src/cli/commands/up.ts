@@ -41,7 +41,7 @@ export function registerUp(program: Command): void {
     .option('--max-unavailable <n>', 'during an upgrade, workers upgraded at once (control planes always go one at a time)', '1')
     .option('--force-unlock', 'clear a STALE lock (left by a run that was killed or lost its connection) and proceed; a live lock is never broken')
     .option('--prune', 'remove Nodes that are in the cluster but not in the inventory: drain, kubeadm reset on the host (over SSH, if reachable), delete the Node')
-    .option('--drain-timeout <seconds>', 'with --prune: how long a drain waits for PodDisruptionBudgets before it stops', String(defaultDrainTimeoutSeconds))
+    .option('--drain-timeout <seconds>', 'how long a drain (--prune, or a worker upgrade) waits for PodDisruptionBudgets before it stops', String(defaultDrainTimeoutSeconds))
     .action(async (file: string, flags: UpFlags) => {
       process.exitCode = await up(file, flags);
     });

@@ -1,53 +1,24 @@
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import YAML from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findResource } from '../../../lab/simulators/src/common/apiserver/resources.js';
-import { issueCert } from '../../../lab/simulators/src/common/pki.js';
 import { KinstallError } from '../../../src/errors.js';
 import { describeDrainPlan, drainNode, readDrainState, uncordonNode } from '../../../src/kube/drain.js';
-import type { ExecOptions, ExecResult } from '../../../src/ssh/types.js';
-import { ShellRemote } from '../lock/shell-remote.js';
-import { startTestApiServer, type TestApiServer } from './test-apiserver.js';
+import type { ShellRemote } from '../lock/shell-remote.js';
+import { simulatedControlPlane, type SimulatedControlPlane } from './simulated-control-plane.js';
+import type { TestApiServer } from './test-apiserver.js';
 
-/**
- * kinstall's drain module end to end on this machine: its rendered scripts run by sh, with the
- * kubectl simulator (on PATH as `kubectl`) talking to the apiserver simulator, admin.conf
- * pointed at a test kubeconfig. What the lab test does over SSH, minus the hosts.
- */
+/** kinstall's drain module end to end on this machine (simulated-control-plane.ts). */
 
 const pods = findResource('', 'v1', 'pods')!;
 const pdbs = findResource('policy', 'v1', 'poddisruptionbudgets')!;
 
-class LocalControlPlane extends ShellRemote {
-  constructor(private readonly binDir: string, private readonly kubeconfig: string) { super('cp1'); }
-  override exec(script: string, opts?: ExecOptions): Promise<ExecResult> {
-    const local = script.split('/etc/kubernetes/admin.conf').join(this.kubeconfig);
-    return super.exec(`export PATH=${this.binDir}:$PATH KINSTALL_SIM_EVICT_RETRY_MS=400\n${local}`, opts);
-  }
-}
-
 describe('drainNode against the simulators', () => {
+  let sim: SimulatedControlPlane;
   let api: TestApiServer;
-  let dir: string;
-  let cp: LocalControlPlane;
+  let cp: ShellRemote;
   let kubelet: NodeJS.Timeout;
   beforeAll(async () => {
-    api = await startTestApiServer('drain-module', { controllerIntervalMs: 150 });
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kinstall-drain-module-'));
-    execFileSync('node', ['lab/simulators/build.mjs', '--outdir', dir, 'kubectl'], { stdio: 'pipe' });
-    fs.symlinkSync(path.join(dir, 'kubectl.js'), path.join(dir, 'kubectl'));
-    const cert = issueCert(api.ca, { cn: 'kubernetes-admin', orgs: ['system:masters'], usage: 'client' });
-    const kubeconfig = path.join(dir, 'admin.conf');
-    fs.writeFileSync(kubeconfig, YAML.stringify({
-      apiVersion: 'v1', kind: 'Config', 'current-context': 'admin',
-      clusters: [{ name: 'k', cluster: { server: api.base, 'certificate-authority-data': Buffer.from(api.ca.certPem).toString('base64') } }],
-      contexts: [{ name: 'admin', context: { cluster: 'k', user: 'admin' } }],
-      users: [{ name: 'admin', user: { 'client-certificate-data': Buffer.from(cert.certPem).toString('base64'), 'client-key-data': Buffer.from(cert.keyPem).toString('base64') } }],
-    }));
-    cp = new LocalControlPlane(dir, kubeconfig);
+    sim = await simulatedControlPlane('drain-module', { controllerIntervalMs: 150 });
+    ({ api, cp } = sim);
     for (const n of ['w1', 'w2']) {
       await api.admin.create('/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: n } });
       await api.admin.request('PUT', `/api/v1/nodes/${n}/status`, { apiVersion: 'v1', kind: 'Node', metadata: { name: n }, status: { conditions: [{ type: 'Ready', status: 'True' }] } });
@@ -64,7 +35,7 @@ describe('drainNode against the simulators', () => {
     }, 100);
     for (let i = 0; i < 100 && api.server.store.get(pdbs, 'default', 'web')?.status?.disruptionsAllowed !== 1; i++) await new Promise((r) => setTimeout(r, 100));
   }, 60_000);
-  afterAll(async () => { clearInterval(kubelet); await api?.close(); fs.rmSync(dir, { recursive: true, force: true }); });
+  afterAll(async () => { clearInterval(kubelet); await sim?.close(); });
   const web = () => api.server.store.list(pods, 'default').filter((p) => p.metadata.labels?.app === 'web');
 
   it('drains a node the budget allows: its web pod evicted (the DaemonSet pod stays); again: nothing to evict; a missing Node: not drained', async () => {

@@ -21,6 +21,7 @@ import { renderPruneProbe } from '../../../src/steps/prune.js';
 import { renderImagesProbe, renderImagesPull } from '../../../src/steps/images.js';
 import { renderCertsProbe, renderCertsRenew } from '../../../src/steps/certs.js';
 import { desiredNodeMetadata, planNodeMetadata, renderNodeMetadataApply, renderNodeMetadataProbe } from '../../../src/steps/node-metadata.js';
+import { renderDrainMark, renderDrainRelease } from '../../../src/upgrade/drain-hook.js';
 import { renderClusterProbe, renderKubeadmUpgrade, renderKubeletUpgrade, renderNodeProbe } from '../../../src/upgrade/steps.js';
 
 export type OutputLanguage = 'sh' | 'yaml' | 'toml' | 'line';
@@ -175,6 +176,10 @@ export function renderAll(inventory: Inventory, hosts: ResolvedHost[]): Output[]
   add('endpoint/kube-vip-bootstrap.yaml', 'yaml', () => renderKubeVipManifest(kubeVip, true));
   add('endpoint/kube-vip.yaml', 'yaml', () => renderKubeVipManifest(kubeVip, false));
   add('upgrade/cluster-probe.sh', 'sh', () => renderClusterProbe());
+  for (const [i, h] of hosts.entries()) {
+    add(`upgrade/drain-mark.sh#${i}`, 'sh', () => renderDrainMark(h.name, inventory.kubernetes.version));
+    add(`upgrade/drain-release.sh#${i}`, 'sh', () => renderDrainRelease(h.name));
+  }
   for (const [i, h] of hosts.entries()) {
     add(`upgrade/node-probe.sh#${i}`, 'sh', () => renderNodeProbe(h, i === 0));
     for (const pkg of ['apt', 'dnf']) {

@@ -98,8 +98,8 @@ describe('planUpgrade: rules', () => {
 
 describe('cluster probe parsing', () => {
   it('reads the kubeadm-config version and one line per Node', () => {
-    const o = parseClusterProbe(parseKv('cluster=up\nkubernetes_version=v1.28.14\nnode=node1 v1.28.14 True containerd://1.6.20\nnode=node2 v1.28.14 False containerd://1.6.20\n'));
-    expect(o).toEqual({ clusterVersion: 'v1.28.14', down: false, nodes: [
+    const o = parseClusterProbe(parseKv('cluster=up\nkubernetes_version=v1.28.14\nnode=node1 v1.28.14 True containerd://1.6.20\nnode=node2 v1.28.14 False containerd://1.6.20\ndrained=node1 \ndrained=node2 1.28.14\n'));
+    expect(o).toEqual({ clusterVersion: 'v1.28.14', down: false, drained: new Map([['node2', '1.28.14']]), nodes: [
       { name: 'node1', kubeletVersion: 'v1.28.14', ready: true, containerRuntimeVersion: 'containerd://1.6.20' },
       { name: 'node2', kubeletVersion: 'v1.28.14', ready: false, containerRuntimeVersion: 'containerd://1.6.20' },
     ] });

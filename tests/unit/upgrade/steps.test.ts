@@ -50,4 +50,33 @@ describe('upgrade steps on fake hosts', () => {
     await expect(upgradeWorkersStep.apply(ctx, hosts[1]!, remotes[1]!, plan)).rejects.toThrow(/a worker cannot move to 1\.28\.15 before the control planes: the cluster \(kubeadm-config\) is at v1\.28\.14, node1 runs v1\.28\.14/);
     expect(remotes[1]!.execs.map((e) => e.opts?.label)).not.toContain('upgrade: kubeadm (upgrade node)');
   });
+
+  it('a worker is marked and drained before its kubelet moves, and released after it is Ready at the target', async () => {
+    const cpsDone = clusterProbe('v1.28.15', ['v1.28.15', 'v1.28.14', 'v1.28.14']);
+    const { hosts, remotes, ctx } = setup([cpsDone]);
+    const order: string[] = [];
+    for (const r of remotes) r.responders.unshift((_script, opts) => { order.push(`${r.name}: ${opts?.label ?? ''}`); return undefined; });
+    const plan = await upgradeWorkersStep.probe(ctx, hosts[1]!, remotes[1]!);
+    order.length = 0;
+    await upgradeWorkersStep.apply(ctx, hosts[1]!, remotes[1]!, plan);
+    const steps = order.filter((l) => !l.endsWith('upgrade-plan: probe'));
+    expect(steps).toEqual([
+      'node2: upgrade: kubeadm (upgrade node)',
+      'node1: upgrade: mark node2 as drained for the upgrade',
+      'node1: drain node2',
+      'node2: upgrade: kubelet',
+      'node1: upgrade: uncordon node2',
+    ]);
+  });
+
+  it('a worker at the target still marked as drained by kinstall (a run cut before the uncordon) is released, nothing else', async () => {
+    const done = `${clusterProbe('v1.28.15', ['v1.28.15', 'v1.28.15', 'v1.28.15'])}drained=node1 \ndrained=node2 1.28.15\ndrained=node3 \n`;
+    const { hosts, remotes, ctx } = setup([done]);
+    expect((await upgradeWorkersStep.probe(ctx, hosts[2]!, remotes[2]!)).changes).toEqual([]);
+    const plan = await upgradeWorkersStep.probe(ctx, hosts[1]!, remotes[1]!);
+    expect(plan.changes).toEqual(['uncordon node2 (kinstall drained it for the upgrade to 1.28.15, which it has finished)']);
+    await upgradeWorkersStep.apply(ctx, hosts[1]!, remotes[1]!, plan);
+    expect(remotes[0]!.execs.map((e) => e.opts?.label)).toContain('upgrade: uncordon node2');
+    expect(remotes[1]!.execs.map((e) => e.opts?.label)).not.toContain('upgrade: kubelet');
+  });
 });

@@ -16,3 +16,6 @@ if cfg=$(k -n kube-system get configmap kubeadm-config -o jsonpath='{.data.Clust
 fi
 # One line per Node: name, kubelet version, Ready status, container runtime.
 k get nodes -o jsonpath='{range .items[*]}{"node="}{.metadata.name}{" "}{.status.nodeInfo.kubeletVersion}{" "}{.status.conditions[?(@.type=="Ready")].status}{" "}{.status.nodeInfo.containerRuntimeVersion}{"\n"}{end}'
+# Nodes kinstall drained for an upgrade (annotation kinstall.io/drained-for-upgrade, src/upgrade/
+# drain-hook.ts): "drained=NAME TARGET"; a node without the annotation prints an empty target.
+k get nodes -o jsonpath='{range .items[*]}{"drained="}{.metadata.name}{" "}{.metadata.annotations.kinstall\.io/drained-for-upgrade}{"\n"}{end}'
