@@ -3,10 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pauseImageTag } from '../../src/versions/kubernetes.js';
 import { lab, rootSh, type LabDescription } from './lab-support.js';
 import { buildCli } from './preflight-support.js';
 import { kinstall, kubectl, summaryByStep } from './up-support.js';
+import { applyManifests, until, webDeployment, webPdb, webPods as webPodsOf } from './workload-support.js';
 
 /**
  * Acceptance (issue 13, "Removing nodes"): a worker that left the inventory is reported by `up`,
@@ -20,22 +20,10 @@ let l: LabDescription;
 let pruned: string;
 const cp = () => l.hosts[0]!;
 
-function apply(manifest: object[]): void {
-  rootSh(l, cp(), `kubectl --kubeconfig /etc/kubernetes/admin.conf apply -f - <<'EOF'\n${manifest.map((m) => JSON.stringify(m)).join('\n---\n')}\nEOF`);
-}
-function webPods(): Array<{ name: string; node: string; phase: string }> {
-  const out = kubectl(l, cp(), `get pods -n default -l app=web -o jsonpath='{range .items[*]}{.metadata.name} {.spec.nodeName} {.status.phase}{"\\n"}{end}'`);
-  return out.split('\n').filter(Boolean).map((line) => { const [name, node, phase] = line.split(' '); return { name: name!, node: node!, phase: phase! }; });
-}
-async function until(what: string, ok: () => boolean, timeoutMs = 180_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2000));
-  }
-}
+const apply = (manifests: object[]) => applyManifests(l, manifests);
+const webPods = () => webPodsOf(l);
 const nodeNames = () => kubectl(l, cp(), `get nodes -o jsonpath='{.items[*].metadata.name}'`).split(' ').filter(Boolean).sort();
-const pdb = (spec: Record<string, unknown>) => ({ apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'web', namespace: 'default' }, spec: { ...spec, selector: { matchLabels: { app: 'web' } } } });
+const pdb = webPdb;
 
 beforeAll(async () => {
   buildCli();
@@ -47,10 +35,8 @@ beforeAll(async () => {
   inv.hosts = inv.hosts.filter((h: { name: string }) => h.name !== 'node3');
   pruned = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kinstall-prune-')), 'lab-without-node3.yaml');
   fs.writeFileSync(pruned, YAML.stringify(inv));
-  const image = `${String(inv.kubernetes.imageRepository ?? 'registry.k8s.io')}/pause:${pauseImageTag(String(inv.kubernetes.version))}`;
   apply([
-    { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'default' },
-      spec: { replicas: 2, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image }] } } } },
+    webDeployment(String(inv.kubernetes.imageRepository ?? 'registry.k8s.io'), String(inv.kubernetes.version)),
     pdb({ minAvailable: 1 }),
   ]);
   await until('two Running web pods, one on node3', () => { const p = webPods(); return p.length === 2 && p.every((x) => x.phase === 'Running') && p.some((x) => x.node === 'node3'); });

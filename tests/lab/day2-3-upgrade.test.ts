@@ -5,6 +5,7 @@ import { parseDocument } from 'yaml';
 import { rootSh, type LabDescription } from './lab-support.js';
 import { buildCli } from './preflight-support.js';
 import { freshLab, kinstall, kubectl, liveClusterState, snapshot, snapshotDiff, upKilledWhen } from './up-support.js';
+import { applyManifests, until, webDeployment, webPdb, webPods } from './workload-support.js';
 
 /**
  * Acceptance (issue 13, upgrades): a 1.28.14 cluster (1 control plane + 2 workers) moved to
@@ -13,6 +14,8 @@ import { freshLab, kinstall, kubectl, liveClusterState, snapshot, snapshotDiff, 
  * - `up` killed once the control plane is upgraded, then run again, finishes the workers without
  *   redoing `kubeadm upgrade apply`;
  * - every Node reports v1.28.15, kubeadm-config says v1.28.15, the API server serves v1.28.15;
+ *   the workers were drained through the eviction API (a Deployment with a PodDisruptionBudget
+ *   minAvailable 1 runs throughout) and are schedulable again, unmarked;
  * - a re-run changes nothing;
  * - a jump of two minors (1.28 → 1.30) is refused with the path, and nothing changes.
  */
@@ -34,12 +37,16 @@ const nodeVersions = () =>
   kubectl(l, l.hosts[0]!, `get nodes -o jsonpath='{range .items[*]}{.metadata.name}={.status.nodeInfo.kubeletVersion}{"\\n"}{end}'`).trim().split('\n').sort();
 const clusterVersion = () => /kubernetesVersion:\s*(\S+)/.exec(kubectl(l, l.hosts[0]!, `-n kube-system get configmap kubeadm-config -o jsonpath='{.data.ClusterConfiguration}'`))?.[1];
 
-beforeAll(() => {
+beforeAll(async () => {
   buildCli();
   l = freshLab(3);
   const r = kinstall('up', inventoryAt('1.28.14'));
   expect(r.code, r.stdout + r.stderr).toBe(0);
-});
+  // A workload with a PodDisruptionBudget, which every worker drain must respect.
+  const inv = parseDocument(fs.readFileSync(l.inventory, 'utf8')).toJS();
+  applyManifests(l, [webDeployment(String(inv.kubernetes.imageRepository ?? 'registry.k8s.io'), '1.28.14'), webPdb({ minAvailable: 1 })]);
+  await until('two Running web pods', () => { const p = webPods(l); return p.length === 2 && p.every((x) => x.phase === 'Running'); });
+}, 1_200_000);
 
 describe('kinstall up upgrades a cluster (1.28.14 → 1.28.15)', () => {
   it('starts from 1.28.14', () => {
@@ -84,6 +91,14 @@ describe('kinstall up upgrades a cluster (1.28.14 → 1.28.15)', () => {
     }
     const ready = kubectl(l, l.hosts[0]!, `get nodes -o jsonpath='{range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{" "}{end}'`).trim();
     expect(ready).toBe('True True True');
+    // Workers were drained through the eviction API (on the first control plane), then uncordoned
+    // and unmarked; the workload is whole again.
+    expect(r.log).toMatch(/\[node1\] exec: drain node2/);
+    expect(r.log).toMatch(/\[node1\] exec: drain node3/);
+    expect(r.log).not.toMatch(/\[node1\] exec: drain node1/);
+    const cordons = kubectl(l, l.hosts[0]!, `get nodes -o jsonpath='{range .items[*]}{.metadata.name}={.spec.unschedulable},{.metadata.annotations.kinstall\\.io/drained-for-upgrade}{"\\n"}{end}'`).trim().split('\n');
+    expect(cordons).toEqual(l.hosts.map((h) => `${h.name}=,`));
+    await until('two Running web pods after the upgrade', () => { const p = webPods(l); return p.length === 2 && p.every((x) => x.phase === 'Running'); });
   });
 
   it('a re-run changes nothing', () => {
