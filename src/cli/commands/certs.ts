@@ -1,15 +1,10 @@
-import path from 'node:path';
 import type { Command } from 'commander';
-import { ExitCode, KinstallError } from '../../errors.js';
-import { lockStatusNote } from '../../lock/index.js';
-import { RunLocks } from '../../lock/run-locks.js';
-import { defaultLogFile, RunLog } from '../../log.js';
 import { RENEW_WITHIN_DAYS } from '../../preflight/certs.js';
-import { redact } from '../../redact.js';
 import { certsKubeconfigStep, certsRenewStep } from '../../steps/certs.js';
-import { closeAll, confirmOrAbort, connectOrThrow, loadOrThrow, parseConcurrency } from '../../steps/cli-support.js';
+import { loadOrThrow } from '../../steps/cli-support.js';
 import { firstControlPlane } from '../../steps/remote.js';
-import { formatPlan, formatSummary, runSteps, type StopFlag } from '../../steps/run.js';
+import { runSteps } from '../../steps/run.js';
+import { printRunReport, refuseForceUnlockWithDryRun, withStepSession } from './step-session.js';
 
 interface RenewFlags {
   dryRun?: boolean;
@@ -38,43 +33,28 @@ export function registerCerts(program: Command): void {
 }
 
 async function renew(file: string, flags: RenewFlags): Promise<number> {
-  if (flags.dryRun && flags.forceUnlock) {
-    throw new KinstallError('--force-unlock cannot be combined with --dry-run', { exitCode: ExitCode.usage, hint: 'a dry run never takes the lock; drop one of the two flags' });
-  }
+  refuseForceUnlockWithDryRun(flags);
   const { inventory, hosts } = loadOrThrow(file);
   const controlPlanes = hosts.filter((h) => h.isControlPlane);
-  const cp = firstControlPlane({ hosts });
-  const cluster = inventory.metadata.name;
   // The same locks as up and reset: a renewal restarting the API server under a running up would
   // fail both.
-  const locks = flags.dryRun ? undefined : RunLocks.takeLocal({ inventoryFile: file, command: `kinstall certs renew ${file}`, force: flags.forceUnlock ?? false });
-  let log: RunLog | undefined;
-  let remotes;
-  const stop: StopFlag = { requested: false };
-  const onSigint = () => {
-    if (stop.requested) process.exit(130);
-    stop.requested = true;
-    process.stderr.write('\nstopping after the current remote commands finish (Ctrl-C again to quit now)\n');
-  };
-  try {
-    if (!flags.dryRun) {
-      await confirmOrAbort(`Renew the certificates of ${controlPlanes.map((h) => h.name).join(', ')} where due, restarting their control-plane pods one at a time?`, {
-        yes: flags.yes ?? false,
-        requireWithoutTty: false, // idempotent, and a no-op unless a certificate is due: safe from scripts (cron)
-      });
-    }
-    log = new RunLog(flags.log ?? defaultLogFile(cluster));
-    process.on('SIGINT', onSigint);
-    remotes = await connectOrThrow(controlPlanes, log, controlPlanes.length, { dryRun: flags.dryRun ?? false });
-    const cpRemote = remotes.get(cp.name)!;
-    if (locks) await locks.takeCluster(cpRemote);
-    else {
-      const note = await lockStatusNote(cpRemote);
-      if (note) process.stderr.write(`${note}\n`);
-    }
+  return withStepSession({
+    inventoryFile: file,
+    command: `kinstall certs renew ${file}`,
+    cluster: inventory.metadata.name,
+    firstControlPlane: firstControlPlane({ hosts }),
+    connectTo: controlPlanes,
+    concurrency: controlPlanes.length,
+    dryRun: flags.dryRun ?? false,
+    forceUnlock: flags.forceUnlock ?? false,
+    // Idempotent, and a no-op unless a certificate is due: safe from scripts (cron).
+    yes: flags.yes ?? false,
+    confirm: `Renew the certificates of ${controlPlanes.map((h) => h.name).join(', ')} where due, restarting their control-plane pods one at a time?`,
+    logFile: flags.log,
+    kubeconfig: flags.kubeconfig,
+  }, async ({ remotes, log, stop, kubeconfigPath }) => {
     const ctx = {
-      inventory, hosts, targets: controlPlanes, remotes, log,
-      kubeconfigPath: path.resolve(flags.kubeconfig ?? `${cluster}.kubeconfig`),
+      inventory, hosts, targets: controlPlanes, remotes, log, kubeconfigPath,
       notes: [] as string[],
       memo: new Map<string, Promise<unknown>>(),
     };
@@ -85,21 +65,7 @@ async function renew(file: string, flags: RenewFlags): Promise<number> {
       renderer: process.stderr.isTTY ? 'default' : 'simple',
       progress: process.stderr,
     });
-    const out: string[] = [];
-    if (result.dryRun) out.push('Plan (dry run: nothing was changed):', formatPlan(result), '');
-    else {
-      const changed = formatPlan(result, { onlyChanges: true });
-      out.push(changed ? `What changed:\n${changed}\n` : `Nothing to renew: every certificate has ${RENEW_WITHIN_DAYS} days or more left (--force renews anyway).\n`);
-    }
-    out.push(formatSummary(result));
-    if (result.exitCode === 0 && !result.dryRun) out.push('', ...ctx.notes);
-    out.push(`run log: ${log.file}`);
-    process.stdout.write(redact(`${out.join('\n')}\n`));
+    printRunReport(result, ctx.notes, log.file, `Nothing to renew: every certificate has ${RENEW_WITHIN_DAYS} days or more left (--force renews anyway).`);
     return result.exitCode;
-  } finally {
-    process.off('SIGINT', onSigint);
-    if (locks) await locks.release();
-    if (remotes) await closeAll(remotes);
-    log?.close();
-  }
+  });
 }

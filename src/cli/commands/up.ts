@@ -1,17 +1,13 @@
-import path from 'node:path';
 import type { Command } from 'commander';
 import { ExitCode, KinstallError } from '../../errors.js';
-import { lockStatusNote } from '../../lock/index.js';
-import { RunLocks } from '../../lock/run-locks.js';
-import { defaultLogFile, RunLog } from '../../log.js';
-import { redact } from '../../redact.js';
-import { closeAll, confirmOrAbort, connectOrThrow, loadOrThrow, parseConcurrency, selectHosts } from '../../steps/cli-support.js';
+import { loadOrThrow, parseConcurrency, selectHosts } from '../../steps/cli-support.js';
 import { upSteps } from '../../steps/index.js';
 import { firstControlPlane } from '../../steps/remote.js';
-import { formatPlan, formatSummary, runSteps, type StopFlag } from '../../steps/run.js';
+import { runSteps } from '../../steps/run.js';
 import { defaultDrainTimeoutSeconds } from '../../kube/drain.js';
 import { strayNodesMemoKey, strayReport, type StrayNode } from '../../steps/prune.js';
 import { parseDrainTimeout } from './reset.js';
+import { printRunReport, refuseForceUnlockWithDryRun, withStepSession } from './step-session.js';
 import { strayConnector } from './stray-connect.js';
 
 interface UpFlags {
@@ -51,50 +47,34 @@ async function up(file: string, flags: UpFlags): Promise<number> {
   const concurrency = parseConcurrency(flags.concurrency);
   const drainTimeoutSeconds = parseDrainTimeout(flags.drainTimeout);
   const maxUnavailable = parseMaxUnavailable(flags.maxUnavailable);
-  if (flags.dryRun && flags.forceUnlock) {
-    throw new KinstallError('--force-unlock cannot be combined with --dry-run', { exitCode: ExitCode.usage, hint: 'a dry run never takes the lock (it only reports it); drop one of the two flags' });
-  }
+  refuseForceUnlockWithDryRun(flags);
   const { inventory, hosts } = loadOrThrow(file);
   const targets = selectHosts(hosts, flags.hosts);
   const cp = firstControlPlane({ hosts });
-  const connectTo = targets.some((h) => h.name === cp.name) ? targets : [cp, ...targets];
   const cluster = inventory.metadata.name;
   // One run at a time: the local lock first (no host contacted yet), the cluster lock right
   // after connecting, before the first step. A dry run takes neither.
-  const locks = flags.dryRun
-    ? undefined
-    : RunLocks.takeLocal({ inventoryFile: file, command: `kinstall up ${file}${flags.hosts ? ` --hosts ${flags.hosts}` : ''}`, force: flags.forceUnlock ?? false });
-  let log: RunLog | undefined;
-  let remotes;
-  const stop: StopFlag = { requested: false };
-  const onSigint = () => {
-    if (stop.requested) process.exit(130); // a second Ctrl-C does not wait
-    stop.requested = true;
-    process.stderr.write('\nstopping after the current remote commands finish (Ctrl-C again to quit now)\n');
-  };
-  try {
-    if (!flags.dryRun) {
-      await confirmOrAbort(`Install Kubernetes ${inventory.kubernetes.version} on ${targets.map((h) => h.name).join(', ')}${flags.prune ? ', and drain and remove every Node that is not in the inventory' : ''}?`, {
-        yes: flags.yes ?? false,
-        requireWithoutTty: false, // up is idempotent and safe to run from scripts
-      });
-    }
-    log = new RunLog(flags.log ?? defaultLogFile(cluster));
-    process.on('SIGINT', onSigint);
-    remotes = await connectOrThrow(connectTo, log, concurrency, { dryRun: flags.dryRun ?? false });
-    const cpRemote = remotes.get(cp.name)!;
-    if (locks) await locks.takeCluster(cpRemote);
-    else {
-      const note = await lockStatusNote(cpRemote);
-      if (note) process.stderr.write(`${note}\n`);
-    }
+  return withStepSession({
+    inventoryFile: file,
+    command: `kinstall up ${file}${flags.hosts ? ` --hosts ${flags.hosts}` : ''}`,
+    cluster,
+    firstControlPlane: cp,
+    connectTo: targets.some((h) => h.name === cp.name) ? targets : [cp, ...targets],
+    concurrency,
+    dryRun: flags.dryRun ?? false,
+    forceUnlock: flags.forceUnlock ?? false,
+    yes: flags.yes ?? false,
+    confirm: `Install Kubernetes ${inventory.kubernetes.version} on ${targets.map((h) => h.name).join(', ')}${flags.prune ? ', and drain and remove every Node that is not in the inventory' : ''}?`,
+    logFile: flags.log,
+    kubeconfig: flags.kubeconfig,
+  }, async ({ remotes, log, stop, kubeconfigPath }) => {
     const ctx = {
       inventory,
       hosts,
       targets,
       remotes,
       log,
-      kubeconfigPath: path.resolve(flags.kubeconfig ?? `${cluster}.kubeconfig`),
+      kubeconfigPath,
       notes: [] as string[],
       memo: new Map<string, Promise<unknown>>(),
       prune: { enabled: flags.prune ?? false, drainTimeoutSeconds, connect: strayConnector(file, inventory, log) },
@@ -107,26 +87,10 @@ async function up(file: string, flags: UpFlags): Promise<number> {
       renderer: process.stderr.isTTY ? 'default' : 'simple',
       progress: process.stderr,
     });
-    const out: string[] = [];
-    if (result.dryRun) out.push('Plan (dry run: nothing was changed):', formatPlan(result), '');
-    else {
-      const changed = formatPlan(result, { onlyChanges: true });
-      out.push(changed ? `What changed:\n${changed}\n` : 'Nothing to change: the cluster already matches the inventory.\n');
-    }
     const strays = (await ctx.memo.get(strayNodesMemoKey)) as StrayNode[] | undefined;
-    const report = strayReport(strays ?? [], flags.prune ?? false);
-    if (report.length) out.push(...report, '');
-    out.push(formatSummary(result));
-    if (result.exitCode === 0 && !result.dryRun) out.push('', ...ctx.notes);
-    out.push(`run log: ${log.file}`);
-    process.stdout.write(redact(`${out.join('\n')}\n`));
+    printRunReport(result, ctx.notes, log.file, 'Nothing to change: the cluster already matches the inventory.', strayReport(strays ?? [], flags.prune ?? false));
     return result.exitCode;
-  } finally {
-    process.off('SIGINT', onSigint);
-    if (locks) await locks.release();
-    if (remotes) await closeAll(remotes);
-    log?.close();
-  }
+  });
 }
 
 /** --max-unavailable: a positive whole number (workers upgraded at once). */

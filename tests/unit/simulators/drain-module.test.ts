@@ -3,7 +3,7 @@ import { findResource } from '../../../lab/simulators/src/common/apiserver/resou
 import { KinstallError } from '../../../src/errors.js';
 import { describeDrainPlan, drainNode, readDrainState, uncordonNode } from '../../../src/kube/drain.js';
 import type { ShellRemote } from '../lock/shell-remote.js';
-import { simulatedControlPlane, type SimulatedControlPlane } from './simulated-control-plane.js';
+import { seedDrainFixture, simulatedControlPlane, type SimulatedControlPlane } from './simulated-control-plane.js';
 import type { TestApiServer } from './test-apiserver.js';
 
 /** kinstall's drain module end to end on this machine (simulated-control-plane.ts). */
@@ -15,27 +15,14 @@ describe('drainNode against the simulators', () => {
   let sim: SimulatedControlPlane;
   let api: TestApiServer;
   let cp: ShellRemote;
-  let kubelet: NodeJS.Timeout;
+  let stopKubelet = () => undefined as void;
   beforeAll(async () => {
     sim = await simulatedControlPlane('drain-module', { controllerIntervalMs: 150 });
     ({ api, cp } = sim);
-    for (const n of ['w1', 'w2']) {
-      await api.admin.create('/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: n } });
-      await api.admin.request('PUT', `/api/v1/nodes/${n}/status`, { apiVersion: 'v1', kind: 'Node', metadata: { name: n }, status: { conditions: [{ type: 'Ready', status: 'True' }] } });
-    }
-    await api.admin.create('/apis/apps/v1/namespaces/default/daemonsets', { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'agent' },
-      spec: { selector: { matchLabels: { app: 'agent' } }, template: { metadata: { labels: { app: 'agent' } }, spec: { containers: [{ name: 'a', image: 'x' }] } } } });
-    await api.admin.create('/apis/apps/v1/namespaces/default/deployments', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' },
-      spec: { replicas: 2, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'w', image: 'x' }] } } } });
-    await api.admin.create('/apis/policy/v1/namespaces/default/poddisruptionbudgets', { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'web' },
-      spec: { minAvailable: 1, selector: { matchLabels: { app: 'web' } } } });
-    kubelet = setInterval(() => {
-      const s = api.server.store;
-      for (const p of s.list(pods)) if (p.status?.phase !== 'Running') s.update(pods, p.metadata.namespace, { ...p, status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] }, metadata: { ...p.metadata, resourceVersion: undefined } });
-    }, 100);
+    stopKubelet = await seedDrainFixture(api);
     for (let i = 0; i < 100 && api.server.store.get(pdbs, 'default', 'web')?.status?.disruptionsAllowed !== 1; i++) await new Promise((r) => setTimeout(r, 100));
   }, 60_000);
-  afterAll(async () => { clearInterval(kubelet); await sim?.close(); });
+  afterAll(async () => { stopKubelet(); await sim?.close(); });
   const web = () => api.server.store.list(pods, 'default').filter((p) => p.metadata.labels?.app === 'web');
 
   it('drains a node the budget allows: its web pod evicted (the DaemonSet pod stays); again: nothing to evict; a missing Node: not drained', async () => {

@@ -1,13 +1,10 @@
-import { execFile, execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
+import { execFile } from 'node:child_process';
 import path from 'node:path';
-import YAML from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findResource } from '../../../lab/simulators/src/common/apiserver/resources.js';
 import { goDuration } from '../../../lab/simulators/src/common/kubectl-drain.js';
-import { issueCert } from '../../../lab/simulators/src/common/pki.js';
-import { startTestApiServer, type TestApiServer } from './test-apiserver.js';
+import { seedDrainFixture, simulatedControlPlane, type SimulatedControlPlane } from './simulated-control-plane.js';
+import type { TestApiServer } from './test-apiserver.js';
 
 const T = {
   nodes: findResource('', 'v1', 'nodes')!,
@@ -22,43 +19,19 @@ describe('Go durations as kubectl prints them', () => {
 });
 
 describe('kubectl simulator: cordon, uncordon, drain (kubectl pkg/cmd/drain, pkg/drain) against the apiserver simulator', () => {
+  let sim: SimulatedControlPlane;
   let api: TestApiServer;
-  let out: string;
-  let kubeconfig: string;
-  let kubelet: NodeJS.Timeout;
+  let stopKubelet = () => undefined as void;
   beforeAll(async () => {
-    api = await startTestApiServer('kubectl-drain', { controllerIntervalMs: 150 });
-    out = fs.mkdtempSync(path.join(os.tmpdir(), 'kinstall-kubectl-drain-'));
-    execFileSync('node', ['lab/simulators/build.mjs', '--outdir', out, 'kubectl'], { stdio: 'pipe' });
-    const cert = issueCert(api.ca, { cn: 'kubernetes-admin', orgs: ['system:masters'], usage: 'client' });
-    kubeconfig = path.join(out, 'admin.conf');
-    fs.writeFileSync(kubeconfig, YAML.stringify({
-      apiVersion: 'v1', kind: 'Config', 'current-context': 'admin',
-      clusters: [{ name: 'k', cluster: { server: api.base, 'certificate-authority-data': Buffer.from(api.ca.certPem).toString('base64') } }],
-      contexts: [{ name: 'admin', context: { cluster: 'k', user: 'admin' } }],
-      users: [{ name: 'admin', user: { 'client-certificate-data': Buffer.from(cert.certPem).toString('base64'), 'client-key-data': Buffer.from(cert.keyPem).toString('base64') } }],
-    }));
-    for (const n of ['w1', 'w2']) {
-      await api.admin.create('/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: n } });
-      await api.admin.request('PUT', `/api/v1/nodes/${n}/status`, { apiVersion: 'v1', kind: 'Node', metadata: { name: n }, status: { conditions: [{ type: 'Ready', status: 'True' }] } });
-    }
-    await api.admin.create('/apis/apps/v1/namespaces/default/daemonsets', { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'agent' },
-      spec: { selector: { matchLabels: { app: 'agent' } }, template: { metadata: { labels: { app: 'agent' } }, spec: { containers: [{ name: 'a', image: 'x' }] } } } });
-    await api.admin.create('/apis/apps/v1/namespaces/default/deployments', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' },
-      spec: { replicas: 2, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'w', image: 'x' }] } } } });
-    await api.admin.create('/apis/policy/v1/namespaces/default/poddisruptionbudgets', { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'web' },
-      spec: { minAvailable: 1, selector: { matchLabels: { app: 'web' } } } });
-    // The kubelets' part: every pod Running and Ready shortly after it is created.
-    kubelet = setInterval(() => {
-      const s = api.server.store;
-      for (const p of s.list(T.pods)) if (p.status?.phase !== 'Running') s.update(T.pods, p.metadata.namespace, { ...p, status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] }, metadata: { ...p.metadata, resourceVersion: undefined } });
-    }, 100);
+    sim = await simulatedControlPlane('kubectl-drain', { controllerIntervalMs: 150 });
+    api = sim.api;
+    stopKubelet = await seedDrainFixture(api);
     await settle();
   }, 60_000);
-  afterAll(async () => { clearInterval(kubelet); await api?.close(); fs.rmSync(out, { recursive: true, force: true }); });
+  afterAll(async () => { stopKubelet(); await sim?.close(); });
 
   const kubectl = (...args: string[]) => new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(path.join(out, 'kubectl.js'), ['--kubeconfig', kubeconfig, ...args], { encoding: 'utf8', env: { ...process.env, KINSTALL_SIM_EVICT_RETRY_MS: '1000' } },
+    execFile(path.join(sim.binDir, 'kubectl.js'), ['--kubeconfig', sim.kubeconfig, ...args], { encoding: 'utf8', env: { ...process.env, KINSTALL_SIM_EVICT_RETRY_MS: '1000' } },
       (err, stdout, stderr) => resolve({ status: err ? Number(err.code) : 0, stdout, stderr }));
   });
   const webPods = () => api.server.store.list(T.pods, 'default').filter((p) => p.metadata.labels?.app === 'web');
