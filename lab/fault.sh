@@ -12,7 +12,7 @@ set -euo pipefail
 declare -A DESCRIPTION=(
   [swap-on]="swap appears on: a generated /proc/swaps listing /swapfile is bind-mounted over /proc/swaps in this host only (/proc/swaps is machine-global, so a real swapon would show on every host and on the machine), plus a real mkswap'ed /swapfile and its /etc/fstab line. swapoff cannot act on it."
   [ip-forward-off]="net.ipv4.ip_forward=0 at runtime in the host's own network namespace (its sysctl.d file still says 1, as on a host where someone turned it off by hand)"
-  [port-6443]="a real TCP listener on :6443 (socat in transient unit klab-fault-port-6443)"
+  [port-6443]="a real TCP listener on :6443 (node, the lab harness every host carries, in transient unit klab-fault-port-6443; not socat, which a full or minimal host lacks)"
   [firewall-10250]="iptables INPUT rule dropping TCP to port 10250"
   [dpkg-lock]="a process (transient unit klab-fault-dpkg-lock) holding the dpkg locks /var/lib/dpkg/lock-frontend and /var/lib/dpkg/lock with fcntl locks, as apt does (flock(1) takes flock locks, which apt does not see)"
   [dup-machine-id]="/etc/machine-id copied from another lab host"
@@ -62,7 +62,7 @@ clear_ip-forward-off() { echo 'sysctl -qw net.ipv4.ip_forward=1' | in_host; }
 set_port-6443() {
   in_host <<'SH'
 set -eu
-systemd-run --quiet --collect --unit=klab-fault-port-6443 socat TCP-LISTEN:6443,reuseaddr,fork EXEC:/bin/true
+systemd-run --quiet --collect --unit=klab-fault-port-6443 node -e 'require("net").createServer((c) => c.end()).listen(6443)'
 t=0; until [ -n "$(ss -ltnH 'sport = :6443')" ]; do t=$((t+1)); [ $t -lt 50 ]; sleep 0.1; done
 SH
 }
