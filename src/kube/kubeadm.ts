@@ -55,7 +55,8 @@ export function corednsImage(inventory: Inventory): string {
 
 /**
  * The images `kubeadm config images pull` fetches for this inventory (control-plane images,
- * kube-proxy, pause, etcd, CoreDNS), for seeding a mirror and checking one. The etcd and CoreDNS
+ * kube-proxy, pause, etcd, CoreDNS), for seeding a mirror and checking one, and for the upgrade
+ * plan's dry run (the images step itself asks the installed kubeadm). The etcd and CoreDNS
  * tags follow kubeadm's patch bumps as far as versions/ transcribes them.
  */
 export function kubeadmImages(inventory: Inventory): string[] {

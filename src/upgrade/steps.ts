@@ -1,4 +1,5 @@
 import { ExitCode, KinstallError } from '../errors.js';
+import { kubeadmImages } from '../kube/kubeadm.js';
 import type { ResolvedHost } from '../inventory/types.js';
 import { render } from '../render.js';
 import { debPackageVersion, rpmPackageVersion } from '../versions/kubernetes.js';
@@ -151,7 +152,9 @@ async function probeNode(ctx: StepContext, host: ResolvedHost, remote: Parameter
   const desired = kv(state, 'pkg', 'apt') === 'apt' ? debPackageVersion(node.to) : rpmPackageVersion(node.to);
   const { changes, actions } = planNodeUpgrade(state, node, desired);
   // The first host's plan lines carry the whole cluster's order, so the dry run shows it once.
-  const overview = node === plan.nodes[0] && changes.length ? describePlan(plan).map((l) => `plan: ${l}`) : [];
+  const overview = node === plan.nodes[0] && changes.length
+    ? [...describePlan(plan), `images of ${plan.to} (pulled and checked by the images step before anything changes): ${kubeadmImages(ctx.inventory).join(', ')}`].map((l) => `plan: ${l}`)
+    : [];
   return { changes: changes.length ? [...overview, ...changes] : [], data: { actions, node, desired } };
 }
 

@@ -9,16 +9,22 @@ import { buildCli } from './preflight-support.js';
 import { freshLab, kinstall, testKubeconfig } from './up-support.js';
 
 /**
- * Issue 14 (a real etcd under the lab): 3 control planes + 1 worker. Each control plane's kubelet
- * simulator runs kubeadm's etcd static pod with Debian's real etcd, and each apiserver simulator
- * stores its objects in that etcd cluster, so state is shared and quorum is real. The endpoint is
- * the first control plane's address (the built-in balancer is another part of issue 14).
+ * Issue 14: 3 control planes + 1 worker behind the node-local balancer (haproxy on every node,
+ * `kubernetes.apiEndpoint.nodeLocal`), on a real etcd: each control plane's kubelet simulator runs
+ * kubeadm's etcd static pod with Debian's real etcd, and each apiserver simulator stores its
+ * objects in that etcd cluster, so state is shared and quorum is real. With one control plane
+ * down, kubectl through the endpoint still works and the worker stays Ready; with two down,
+ * writes fail; they heal. A fourth control plane added to the inventory joins: four etcd members,
+ * every balancer lists it.
  */
 
 let l: LabDescription;
 let inventory: string;
 let cluster: ClusterUnderTest;
 let cps: LabHost[];
+let worker: LabHost;
+let fourth: LabHost;
+let inv: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- the inventory as YAML data
 
 const sh = (h: LabHost, script: string) => rootSh(l, h, script);
 /** kubectl on host h against one control plane's own API server (admin.conf names the endpoint, node1). */
@@ -48,20 +54,33 @@ async function eventually<T>(what: string, fn: () => T, timeoutMs = 180_000): Pr
   }
 }
 
+function writeInventory(): void {
+  fs.writeFileSync(inventory, stringify(inv));
+}
+
 beforeAll(() => {
   buildCli();
-  l = freshLab(4);
-  // node1..node3 control planes, node4 a worker; the endpoint is node1's API server.
-  const inv = parse(fs.readFileSync(l.inventory, 'utf8'));
-  inv.hosts = inv.hosts.map((h: { name: string }, i: number) => ({ ...h, roles: [i < 3 ? 'control-plane' : 'worker'] }));
-  inv.kubernetes.controlPlaneEndpoint = `${l.hosts[0]!.address}:6443`;
+  l = freshLab(5);
+  // node1..node3 control planes, node4 a worker; node5 joins later as a fourth control plane.
+  inv = parse(fs.readFileSync(l.inventory, 'utf8'));
+  inv.hosts = inv.hosts.filter((h: { name: string }) => h.name !== 'node5')
+    .map((h: { name: string }, i: number) => ({ ...h, roles: [i < 3 ? 'control-plane' : 'worker'] }));
+  delete inv.kubernetes.controlPlaneEndpoint;
+  inv.kubernetes.apiEndpoint = { nodeLocal: {} };
   inventory = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kinstall-ha-')), 'inventory.yaml');
-  fs.writeFileSync(inventory, stringify(inv));
+  writeInventory();
   cps = l.hosts.slice(0, 3);
-  cluster = { hosts: l.hosts, rootSh: (h, s) => rootSh(l, l.hosts.find((x) => x.name === h.name)!, s), registryLogFile: `${l.labDir}/run/registry.log`,
+  worker = l.hosts[3]!;
+  fourth = l.hosts[4]!;
+  const inCluster = () => l.hosts.filter((h) => inv.hosts.some((x: { name: string }) => x.name === h.name));
+  cluster = { get hosts() { return inCluster(); }, rootSh: (h, s) => rootSh(l, l.hosts.find((x) => x.name === h.name)!, s), registryLogFile: `${l.labDir}/run/registry.log`,
     imageRepository: inv.kubernetes.imageRepository };
   fs.rmSync(testKubeconfig, { force: true });
 });
+
+/** The backends a node's haproxy balances to ("address:port" per control plane). */
+const backends = (h: LabHost) => sh(h, "awk '$1 == \"server\" { print $3 }' /etc/haproxy/haproxy.cfg").split('\n').filter(Boolean).sort();
+const nodeReady = (h: LabHost) => sh(cps[1]!, `kubectl --kubeconfig /etc/kubernetes/admin.conf --request-timeout=20s get node ${h.name} -o jsonpath='{.status.conditions[?(@.type=="Ready")].status} {.status.conditions[?(@.type=="Ready")].lastHeartbeatTime}'`).split(' ');
 
 describe('HA lab: 3 control planes on one real etcd cluster', () => {
   it('converges: exit 0, 4 nodes Ready', () => {
@@ -98,6 +117,39 @@ describe('HA lab: 3 control planes on one real etcd cluster', () => {
     expect(etcdctl(cps[1]!, 'get /registry/configmaps/default/ha-probe --keys-only')).toBe('/registry/configmaps/default/ha-probe');
   });
 
+  it('every node reaches the API through its own balancer on 127.0.0.1:7443, which lists the three control planes', () => {
+    for (const h of [...cps, worker]) {
+      expect(backends(h), h.name).toEqual(cps.map((c) => `${c.address}:6443`).sort());
+      expect(sh(h, "sed -n 's/^ *server: //p' /etc/kubernetes/kubelet.conf"), h.name).toBe('https://127.0.0.1:7443');
+    }
+  });
+
+  it('with one control plane stopped, kubectl through the endpoint still works and the worker stays Ready', async () => {
+    const [down, up2] = [cps[0]!, cps[1]!];
+    sh(down, 'systemctl stop kubelet');
+    try {
+      await eventually(`etcd stopped on ${down.name}`, () => expect(sh(down, 'pgrep -x etcd || true')).toBe(''), 60_000);
+      // admin.conf on a control plane names the endpoint: its own haproxy, which skips the dead one.
+      await eventually('a write through the endpoint with node1 down', () => sh(up2, `kubectl --kubeconfig /etc/kubernetes/admin.conf --request-timeout=20s apply -f - <<'EOF'
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: ha-one-down, namespace: default}
+data: {written-on: ${up2.name}}
+EOF`), 90_000);
+      const [ready, beat] = nodeReady(worker);
+      expect(ready).toBe('True');
+      // The worker's kubelet keeps reporting through its balancer: a newer heartbeat arrives.
+      await eventually(`a newer heartbeat from ${worker.name}`, () => {
+        const [r, b] = nodeReady(worker);
+        expect(r).toBe('True');
+        expect(Date.parse(b!)).toBeGreaterThan(Date.parse(beat!));
+      }, 120_000);
+    } finally {
+      sh(down, 'systemctl start kubelet');
+    }
+    await eventually(`${down.name} serves again`, () => expect(kubectlVia(down, down, 'get configmap ha-one-down -n default -o name')).toBe('configmap/ha-one-down'));
+  });
+
   it('with two control planes stopped writes fail (quorum lost); when they return the cluster heals', async () => {
     for (const h of cps.slice(1)) sh(h, 'systemctl stop kubelet');
     // Stopping the kubelet stops its static pods' processes here (the simulator runs them as its
@@ -110,5 +162,18 @@ describe('HA lab: 3 control planes on one real etcd cluster', () => {
       await eventually(`read through ${h.name}`, () => expect(kubectlVia(h, h, 'get configmap ha-healed -n default -o name')).toBe('configmap/ha-healed'));
     }
     expect(etcdctl(cps[0]!, 'endpoint health --cluster')).not.toMatch(/unhealthy/);
+  });
+
+  it('a fourth control plane added to the inventory joins: four etcd members, every balancer lists it', () => {
+    inv.hosts.push({ ...inv.hosts[0], name: fourth.name, address: fourth.address, roles: ['control-plane'] });
+    writeInventory();
+    const r = kinstall('up', inventory);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expectClusterReady(cluster);
+    const members = JSON.parse(etcdctl(cps[0]!, 'member list -w json')).members as Array<{ name: string; isLearner?: boolean }>;
+    expect(members.map((m) => m.name).sort()).toEqual([...cps, fourth].map((h) => h.name).sort());
+    expect(members.every((m) => !m.isLearner)).toBe(true);
+    for (const h of [...cps, worker, fourth]) expect(backends(h), h.name).toEqual([...cps, fourth].map((c) => `${c.address}:6443`).sort());
+    expectRerunChangesNothing(kinstall('up', inventory));
   });
 });

@@ -26,6 +26,7 @@ describe('upgrade steps on fake hosts', () => {
     expect(kp.changes.filter((c) => c.startsWith('install'))).toEqual([]);
     const cp = await upgradeControlPlanesStep.probe(ctx, hosts[0]!, remotes[0]!);
     expect(cp.changes[0]).toBe('plan: upgrade the cluster 1.28.14 → 1.28.15, in this order:');
+    expect(cp.changes.find((c) => c.startsWith('plan: images of 1.28.15'))).toMatch(/\/kube-apiserver:v1\.28\.15, .*\/etcd:3\.5\.15-0/);
     expect(cp.changes).toContain('install kubeadm 1.28.15-1.1 (now 1.28.14-1.1)');
     const w = await upgradeWorkersStep.probe(ctx, hosts[1]!, remotes[1]!);
     expect(w.changes).toContain('kubeadm upgrade node (kubelet configuration)');
