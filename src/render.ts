@@ -103,6 +103,7 @@ hb.registerHelper('shqlist', (list: unknown) =>
 export const quotingHelpers = ['shq', 'shqlist', 'json', 'yaml', 'toml', 'word', 'heredoc'] as const;
 
 // Shared shell fragments: `{{> pkg-lock-wait}}` waits for other apt/dnf runs (issue 11 item 12).
+hb.registerPartial('pkg-lock-holder', fs.readFileSync(path.join(templatesDir, 'partials', 'pkg-lock-holder.sh.hbs'), 'utf8'));
 hb.registerPartial('pkg-lock-wait', fs.readFileSync(path.join(templatesDir, 'partials', 'pkg-lock-wait.sh.hbs'), 'utf8'));
 
 const cache = new Map<string, Handlebars.TemplateDelegate>();

@@ -103,26 +103,27 @@ kv module.overlay.sys "$(yesno test -d /sys/module/overlay)"
 kv module.overlay.builtin "$(yesno grep -q '/overlay.ko' "/lib/modules/$kernel/modules.builtin")"
 if have modinfo; then kv module.overlay.loadable "$(yesno modinfo overlay)"; else kv module.overlay.loadable unknown; fi
 
-# --- package manager locks: a lock file is held when /proc/locks has a lock on its inode (apt,
-# dpkg and rpm take fcntl locks, which flock(1) cannot see); a dnf pid file while its pid lives ---
-lock_holder() {
-  case "$1" in
-    *.pid)
-      pid=$(tr -dc 0-9 < "$1" 2>/dev/null || true)
-      if [ -n "$pid" ] && [ -d "/proc/$pid" ]; then printf '%s %s' "$pid" "$(cat "/proc/$pid/comm" 2>/dev/null || echo '?')"; fi
-      return 0 ;;
-  esac
-  inode=$(stat -c %i "$1" 2>/dev/null || true)
-  if [ -z "$inode" ] || [ ! -r /proc/locks ]; then return 0; fi
-  while read -r _n f1 _f2 _f3 f4 f5 _rest; do
-    # Lines of waiting lockers have "->" in the second field: the holder is listed separately.
-    if [ "$f1" = "->" ]; then continue; fi
-    case "$f5" in *:"$inode") printf '%s %s' "$f4" "$(cat "/proc/$f4/comm" 2>/dev/null || echo '?')"; return 0 ;; esac
+# --- package manager locks ---
+# --- kinstall: who holds a package-manager lock (templates/partials/pkg-lock-holder.sh.hbs) ---
+# kinstall_lock_holder FILE prints "PID COMM" of the process holding FILE, or nothing: apt, dpkg
+# and rpm take fcntl (POSIX) locks, found in /proc/locks by the file's inode; a dnf pid file is
+# held while its pid lives. Shared by the wait before every install and the preflight facts.
+kinstall_lock_holder() {
+  case "$1" in *.pid)
+    _kp=$(tr -dc 0-9 < "$1" 2>/dev/null || true)
+    if [ -n "$_kp" ] && [ -d "/proc/$_kp" ]; then printf '%s %s' "$_kp" "$(cat "/proc/$_kp/comm" 2>/dev/null || echo '?')"; fi
+    return 0 ;; esac
+  _ki=$(stat -c %i "$1" 2>/dev/null || true)
+  if [ -z "$_ki" ] || [ ! -r /proc/locks ]; then return 0; fi
+  # Waiting lockers are listed with "->" after the holder's line: skip them.
+  while read -r _n f1 _f2 _f3 f4 f5 _r; do
+    if [ "$f1" != "->" ]; then case "$f5" in *:"$_ki") printf '%s %s' "$f4" "$(cat "/proc/$f4/comm" 2>/dev/null || echo '?')"; return 0 ;; esac; fi
   done < /proc/locks
+  return 0
 }
 for f in /var/lib/dpkg/lock-frontend /var/lib/dpkg/lock /var/lib/apt/lists/lock /var/cache/apt/archives/lock /var/lib/rpm/.rpm.lock /usr/lib/sysimage/rpm/.rpm.lock /var/run/dnf.pid /var/cache/dnf/*.pid; do
   if [ ! -e "$f" ]; then continue; fi
-  holder=$(lock_holder "$f" || true)
+  holder=$(kinstall_lock_holder "$f" || true)
   if [ -n "$holder" ]; then kv lock "$f held $holder"; else kv lock "$f free"; fi
 done
 

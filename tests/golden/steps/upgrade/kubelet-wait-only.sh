@@ -12,6 +12,10 @@ node=node2
 # naming it. apt-get's own -o DPkg::Lock::Timeout stays as a second line of defence for a lock
 # taken again between this wait and the apt-get call.
 # (Kept short: the run log keeps only the first 4 KiB of each script.)
+# --- kinstall: who holds a package-manager lock (templates/partials/pkg-lock-holder.sh.hbs) ---
+# kinstall_lock_holder FILE prints "PID COMM" of the process holding FILE, or nothing: apt, dpkg
+# and rpm take fcntl (POSIX) locks, found in /proc/locks by the file's inode; a dnf pid file is
+# held while its pid lives. Shared by the wait before every install and the preflight facts.
 kinstall_lock_holder() {
   case "$1" in *.pid)
     _kp=$(tr -dc 0-9 < "$1" 2>/dev/null || true)
