@@ -103,7 +103,6 @@ kv module.overlay.sys "$(yesno test -d /sys/module/overlay)"
 kv module.overlay.builtin "$(yesno grep -q '/overlay.ko' "/lib/modules/$kernel/modules.builtin")"
 if have modinfo; then kv module.overlay.loadable "$(yesno modinfo overlay)"; else kv module.overlay.loadable unknown; fi
 
-# --- package manager locks ---
 # --- kinstall: who holds a package-manager lock (templates/partials/pkg-lock-holder.sh.hbs) ---
 # kinstall_lock_holder FILE prints "PID COMM" of the process holding FILE, or nothing: apt, dpkg
 # and rpm take fcntl (POSIX) locks, found in /proc/locks by the file's inode; a dnf pid file is
