@@ -33,10 +33,24 @@ function host(name: string): LabHost {
   return h;
 }
 
+/**
+ * The default hosts are general-purpose Debian servers without kubeadm's helper tools, which
+ * --fix installs on every host: after the test the packages it added go again, so later files
+ * meet the hosts as they were.
+ */
+function restorePackagesAfter(): void {
+  const saved = '/root/.klab-packages-before-fix';
+  for (const h of l.hosts) {
+    rootSh(l, h, `dpkg-query -W -f '\${Package}\\n' | sort > ${saved}`);
+    undo.push({ host: h, script: `dpkg-query -W -f '\${Package}\\n' | sort | comm -13 ${saved} - | xargs -r env DEBIAN_FRONTEND=noninteractive apt-get purge -y -q >/dev/null; rm -f ${saved}` });
+  }
+}
+
 describe('preflight --fix', () => {
   it('ip-forward-off: shows the plan, fixes it, and a second plain preflight passes', () => {
     const node3 = host('node3');
     faults.inject(node3.name, 'ip-forward-off');
+    restorePackagesAfter();
     // The lab's own sysctl.d file sets ip_forward=1 already; the file --fix writes must go again.
     undo.push({ host: node3, script: 'rm -f /etc/sysctl.d/99-kubernetes.conf' });
     const fixed = preflight(l.inventory, ['--fix']);
@@ -46,15 +60,18 @@ describe('preflight --fix', () => {
     const done = out.indexOf('node3: fixed', action);
     const recheck = out.indexOf('re-checking after --fix:', done);
     expect([plan, action, done, recheck].every((i) => i >= 0), out).toBe(true);
-    // Only node3 had something to fix.
-    expect(out).toMatch(/^node1:\n {2}nothing to fix automatically$/m);
-    expect(out).toMatch(/^node2:\n {2}nothing to fix automatically$/m);
+    // node1 and node2 only lack kubeadm's helper tools; node3 also the sysctl.
+    for (const n of ['node1', 'node2']) {
+      const hostPlan = new RegExp(`^${n}:\\n {2}- packages: install ([a-z0-9 .+-]+) \\(waiting for other apt/dnf runs first\\)\\n(?! {2}- )`, 'm').exec(out);
+      expect(hostPlan?.[1]?.split(' '), out).toEqual(expect.arrayContaining(['conntrack', 'socat', 'ethtool']));
+    }
     expect(out.slice(recheck)).toMatch(/^node3 \(.*\)\n(?: {2}.*\n)*? {2}sysctl-ip-forward +pass /m);
     expect(fixed.code, fixed.stderr).toBe(baseline.code);
 
     const again = preflight(l.inventory);
     expect(hostCheck(again.report!, node3.name, 'sysctl-ip-forward').status).toBe('pass');
-    expect(changedStatuses(baseline.report, again.report!)).toEqual([]);
+    // What changed since the baseline: the helper tools --fix installed.
+    expect(changedStatuses(baseline.report, again.report!)).toEqual(l.hosts.map((h) => `${h.name}/required-binaries: warn -> pass`));
     expect(again.code).toBe(baseline.code);
     expect(rootSh(l, node3, 'cat /etc/sysctl.d/99-kubernetes.conf')).toMatch(/^net\.ipv4\.ip_forward = 1$/m);
   });
@@ -62,6 +79,7 @@ describe('preflight --fix', () => {
   it('swap-on (simulated, swapoff cannot act on it): reports the swap as NOT turned off, exit 1', () => {
     const node2 = host('node2');
     faults.inject(node2.name, 'swap-on');
+    restorePackagesAfter();
     // A successful --fix would leave an fstab backup behind.
     undo.push({ host: node2, script: 'rm -f /etc/fstab.kinstall-*.bak' });
     const r = preflight(l.inventory, ['--fix']);
