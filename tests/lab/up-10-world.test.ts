@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectClusterReady, expectRerunChangesNothing, type ClusterUnderTest } from '../e2e/cluster-checks.js';
-import { lab, labScript, rootSh, type LabDescription } from './lab-support.js';
+import { labScript, labTable, rootSh, type LabDescription } from './lab-support.js';
 import { buildCli, hostCheck, preflight } from './preflight-support.js';
-import { kinstall, testKubeconfig } from './up-support.js';
+import { freshLab, kinstall, testKubeconfig } from './up-support.js';
 
 /**
  * The lab shaped like the world (issues 11 and 12), with the README's DEFAULT inventory: no
@@ -18,9 +18,13 @@ import { kinstall, testKubeconfig } from './up-support.js';
 let l: LabDescription;
 let cluster: ClusterUnderTest;
 
+/**
+ * The shape on FRESH hosts: a host whose release and profile the shape keeps (the default shape's
+ * bookworm/full node1 in "mixed") would otherwise carry the cluster an earlier file installed.
+ */
 function shape(name: string): LabDescription {
-  labScript('up', [], { LAB_SHAPE: name, LAB_OS: '', LAB_HOSTS: '', LAB_REAL_NAMES: '1' });
-  return lab();
+  const rows = labTable('shapes.tsv').filter(([s]) => s === name).length;
+  return freshLab(rows, { LAB_SHAPE: name, LAB_OS: '', LAB_HOSTS: '', LAB_REAL_NAMES: '1' });
 }
 
 beforeAll(() => {
