@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { expectClusterReady, expectRerunChangesNothing, type ClusterUnderTest } from '../e2e/cluster-checks.js';
+import { expectClusterReady, expectRerunChangesNothing, summaryByStep, type ClusterUnderTest } from '../e2e/cluster-checks.js';
 import { rootSh, type LabDescription, type LabHost } from './lab-support.js';
 import { buildCli } from './preflight-support.js';
 import { freshLab, kinstall, testKubeconfig } from './up-support.js';
@@ -15,7 +15,12 @@ import { freshLab, kinstall, testKubeconfig } from './up-support.js';
  * objects in that etcd cluster, so state is shared and quorum is real. With one control plane
  * down, kubectl through the endpoint still works and the worker stays Ready; with two down,
  * writes fail; they heal. A fourth control plane added to the inventory joins: four etcd members,
- * every balancer lists it.
+ * every balancer lists it (reloaded, not restarted), and nothing else changes on the other nodes
+ * beyond /etc/hosts.
+ *
+ * This file also carries the node-local balancer's own acceptance (it was up-12-endpoint, folded
+ * in to save CI a whole cluster): the real haproxy on 127.0.0.1:7443 on every node, the worker's
+ * kubelet.conf and the API through it, the balancer step unchanged on a re-run.
  */
 
 let l: LabDescription;
@@ -78,19 +83,42 @@ beforeAll(() => {
   fs.rmSync(testKubeconfig, { force: true });
 });
 
+/** Step title → hosts the "What changed" block of an `up` lists as changed. */
+function changedHosts(stdout: string): Map<string, string[]> {
+  const block = stdout.slice(stdout.indexOf('What changed:'), stdout.search(/^finished in/m));
+  const out = new Map<string, string[]>();
+  let step = '';
+  for (const line of block.split('\n').slice(1)) {
+    if (/^\S/.test(line)) step = line.replace(/:$/, '');
+    const m = /^ {2}(node\d+): changed$/.exec(line);
+    if (m) out.set(step, [...(out.get(step) ?? []), m[1]!]);
+  }
+  return out;
+}
+
 /** The backends a node's haproxy balances to ("address:port" per control plane). */
 const backends = (h: LabHost) => sh(h, "awk '$1 == \"server\" { print $3 }' /etc/haproxy/haproxy.cfg").split('\n').filter(Boolean).sort();
 const nodeReady = (h: LabHost) => sh(cps[1]!, `kubectl --kubeconfig /etc/kubernetes/admin.conf --request-timeout=20s get node ${h.name} -o jsonpath='{.status.conditions[?(@.type=="Ready")].status} {.status.conditions[?(@.type=="Ready")].lastHeartbeatTime}'`).split(' ');
 
 describe('HA lab: 3 control planes on one real etcd cluster', () => {
-  it('converges: exit 0, 4 nodes Ready', () => {
+  it('converges: exit 0, 4 nodes Ready, the real haproxy on 127.0.0.1:7443 on every node', () => {
     const r = kinstall('up', inventory);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expectClusterReady(cluster);
+    expect(summaryByStep(r.stdout).get('endpoint-balancer')).toBe('4 changed, 0 unchanged');
+    for (const h of [...cps, worker]) {
+      expect(sh(h, 'systemctl is-active haproxy; systemctl is-enabled haproxy'), h.name).toBe('active\nenabled');
+      // Debian's haproxy, listening on loopback only.
+      expect(sh(h, "ss -Hltnp 'sport = :7443'"), h.name).toMatch(/127\.0\.0\.1:7443 .*"haproxy"/);
+    }
+    // The API answers through the worker's own balancer.
+    expect(sh(worker, 'curl -sk https://127.0.0.1:7443/readyz')).toBe('ok');
   });
 
-  it('a re-run changes nothing', () => {
-    expectRerunChangesNothing(kinstall('up', inventory));
+  it('a re-run changes nothing, the balancers and joins included', () => {
+    const again = kinstall('up', inventory);
+    expectRerunChangesNothing(again);
+    for (const id of ['endpoint-balancer', 'join-control-planes']) expect(summaryByStep(again.stdout).get(id), id).toMatch(/^0 changed, \d+ unchanged$/);
   });
 
   it('etcd has 3 started voting members, one per control plane, run by the host\'s etcd binary', () => {
@@ -164,12 +192,24 @@ EOF`), 90_000);
     expect(etcdctl(cps[0]!, 'endpoint health --cluster')).not.toMatch(/unhealthy/);
   });
 
-  it('a fourth control plane added to the inventory joins: four etcd members, every balancer lists it', () => {
+  it('a fourth control plane added to the inventory joins: four etcd members, every balancer lists it, nothing else changes on the others', () => {
     inv.hosts.push({ ...inv.hosts[0], name: fourth.name, address: fourth.address, roles: ['control-plane'] });
     writeInventory();
+    const old = [...cps, worker];
+    const pidBefore = new Map(old.map((h) => [h.name, sh(h, 'systemctl show -p MainPID --value haproxy')]));
     const r = kinstall('up', inventory);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expectClusterReady(cluster);
+    // Reloaded, not restarted: haproxy's master process (systemd's MainPID) is the same.
+    for (const h of old) expect(sh(h, 'systemctl show -p MainPID --value haproxy'), h.name).toBe(pidBefore.get(h.name));
+    // On the nodes already there only the balancer (reloaded with node5) and /etc/hosts (every
+    // control plane is listed there) change.
+    const changed = changedHosts(r.stdout);
+    const stepsTouchingOld = [...changed].filter(([, hosts]) => hosts.some((n) => old.some((h) => h.name === n))).map(([step]) => step);
+    expect(stepsTouchingOld.filter((step) => !/^Node-local API balancer|^Prepare hosts/.test(step)), r.stdout).toEqual([]);
+    expect(changed.get('Node-local API balancer (haproxy on 127.0.0.1 on every node)')?.sort()).toEqual([...old, fourth].map((h) => h.name).sort());
+    expect(r.stdout).toMatch(/node1: changed\n(?: {4}.*\n)*? {4}.*\/etc\/hosts/);
+    expect(summaryByStep(r.stdout).get('join-control-planes')).toMatch(/^1 changed/);
     const members = JSON.parse(etcdctl(cps[0]!, 'member list -w json')).members as Array<{ name: string; isLearner?: boolean }>;
     expect(members.map((m) => m.name).sort()).toEqual([...cps, fourth].map((h) => h.name).sort());
     expect(members.every((m) => !m.isLearner)).toBe(true);

@@ -14,7 +14,7 @@ import { expectGolden } from '../../helpers/golden.js';
 import { parseYamlDocuments, unknownFields } from '../templates/k8s-objects.js';
 import { FakeRemote, fakeContext, fakeHost, fakeInventory } from './fakes.js';
 
-/** Two control planes and a worker, as the lab's up-12 test builds them. */
+/** Two control planes and a worker behind the node-local balancer. */
 function haCluster(apiEndpoint: Inventory['kubernetes']['apiEndpoint'], version = '1.28.15') {
   const hosts = [fakeHost('node1', ['control-plane'], '10.77.0.11'), fakeHost('node2', ['control-plane'], '10.77.0.12'), fakeHost('node3', ['worker'], '10.77.0.13')];
   const base = fakeInventory(hosts, { metadata: { name: 'lab' } });
