@@ -102,8 +102,10 @@ hb.registerHelper('shqlist', (list: unknown) =>
 /** Helpers that quote or vet a value, by template language (used by the template lint). */
 export const quotingHelpers = ['shq', 'shqlist', 'json', 'yaml', 'toml', 'word', 'heredoc'] as const;
 
-// Shared shell fragments: `{{> pkg-lock-wait}}` waits for other apt/dnf runs (issue 11 item 12).
+// Shared shell fragments: `{{> pkg-lock-wait}}` waits for other apt/dnf runs (issue 11 item 12);
+// `{{> apt-candidate}}` defines kinstall_apt_candidate, the one reading of apt's candidate.
 hb.registerPartial('pkg-lock-holder', fs.readFileSync(path.join(templatesDir, 'partials', 'pkg-lock-holder.sh.hbs'), 'utf8'));
+hb.registerPartial('apt-candidate', fs.readFileSync(path.join(templatesDir, 'partials', 'apt-candidate.sh.hbs'), 'utf8'));
 hb.registerPartial('pkg-lock-wait', fs.readFileSync(path.join(templatesDir, 'partials', 'pkg-lock-wait.sh.hbs'), 'utf8'));
 
 const cache = new Map<string, Handlebars.TemplateDelegate>();

@@ -105,6 +105,48 @@ cleanup() {
   exit "$status"
 }
 
+install_host_packages() {
+  local missing
+  missing=$(for p in $(cat "$VAG_SRC/host-packages.txt"); do dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'ok installed' || echo "$p"; done)
+  if [ -n "$missing" ]; then
+    log "installing: $(echo $missing)"
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends $missing >/dev/null
+  fi
+}
+
+# `run.sh prepare`: only the parts that need neither the lab nor libvirtd (the apt packages, the
+# box build and `vagrant box add`). CI starts it in the background while `npm test` runs, so the
+# stage itself finds both done: about 5 minutes of a cold CI run that no longer wait in line. It
+# writes nothing the stage's teardown would have to remove (the box is kept between runs anyway).
+# The box's volume in the libvirt pool: what `vagrant up` would otherwise upload through libvirtd
+# (about a minute, in every fresh clone). vagrant-libvirt skips the upload when the pool already
+# has a volume of the name it computes (handle_box_image.rb, get_volume_name: the box name with
+# "/" as "-VAGRANTSLASH-", "_vagrant_box_image_", version "0_<mtime of box.img>" for an unversioned
+# box, "_box.img"); the pool is a plain directory, so a copy of the file is that volume.
+seed_pool_volume() {
+  local box_name=${KINSTALL_BOX//\//-VAGRANTSLASH-} img vol
+  img=$VAGRANT_HOME/boxes/$box_name/0/libvirt/box.img
+  [ -f "$img" ] || return 0
+  vol=${box_name}_vagrant_box_image_0_$(stat -c %Y "$img")_box.img
+  mkdir -p "$VAG_WORK/pool"
+  if [ ! -f "$VAG_WORK/pool/$vol" ]; then
+    # An older box's volumes (and VM disks backed by them) are stale: the stage would drop them.
+    find "$VAG_WORK/pool" -maxdepth 1 -type f -name '*.img' -delete
+    cp --sparse=always "$img" "$VAG_WORK/pool/$vol.tmp"
+    mv "$VAG_WORK/pool/$vol.tmp" "$VAG_WORK/pool/$vol"
+  fi
+  cp "$VAG_WORK/box/added" "$VAG_WORK/pool/.box"
+}
+
+if [ "${1:-}" = prepare ]; then
+  started=$(date +%s)
+  install_host_packages
+  "$VAG_SRC/build-box.sh"
+  seed_pool_volume
+  log "prepared (packages, box) in $(($(date +%s) - started)) s"
+  exit 0
+fi
+
 made_netns='' made_route='' started_lab=''
 if [ "${1:-}" = down ]; then # the teardown of a run kept with KINSTALL_VAGRANT_KEEP=1
   KINSTALL_VAGRANT_KEEP=0
@@ -120,11 +162,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 phase 'apt packages'
-missing=$(for p in $(cat "$VAG_SRC/host-packages.txt"); do dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'ok installed' || echo "$p"; done)
-if [ -n "$missing" ]; then
-  log "installing: $(echo $missing)"
-  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends $missing >/dev/null
-fi
+install_host_packages
 
 phase 'lab servers'
 # Not a bare TCP connect: on some machines (this CI's among them) an egress proxy accepts

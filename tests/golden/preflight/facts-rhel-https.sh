@@ -120,6 +120,14 @@ kinstall_lock_holder() {
   done < /proc/locks
   return 0
 }
+# --- kinstall: the version apt would install (templates/partials/apt-candidate.sh.hbs) ---
+# kinstall_apt_candidate PKG prints the version `apt-get install PKG` would pick ("(none)" when no
+# source has it, nothing when apt-cache is missing). LC_ALL=C because apt translates the label (a
+# German host prints "Installationskandidat:"), and SSH sessions get the host's locale from
+# /etc/default/locale through pam_env.
+kinstall_apt_candidate() {
+  LC_ALL=C apt-cache policy "$1" 2>/dev/null | awk '/^  Candidate:/ { print $2 }'
+}
 for f in /var/lib/dpkg/lock-frontend /var/lib/dpkg/lock /var/lib/apt/lists/lock /var/cache/apt/archives/lock /var/lib/rpm/.rpm.lock /usr/lib/sysimage/rpm/.rpm.lock /var/run/dnf.pid /var/cache/dnf/*.pid; do
   if [ ! -e "$f" ]; then continue; fi
   holder=$(kinstall_lock_holder "$f" || true)
@@ -150,7 +158,7 @@ kv containerd_socket "$(yesno test -S /run/containerd/containerd.sock)"
 # containerd <-> Kubernetes table is run on it before anything is installed); "(none)" with no
 # lists at all means apt has not read its sources yet.
 if have apt-cache; then
-  kv containerd_candidate "$(LC_ALL=C apt-cache policy containerd 2>/dev/null | awk '/^  Candidate:/ { print $2 }')"
+  kv containerd_candidate "$(kinstall_apt_candidate containerd)"
   kv apt_lists "$(yesno sh -c 'ls /var/lib/apt/lists/*_Packages* >/dev/null 2>&1')"
 fi
 if have crictl; then

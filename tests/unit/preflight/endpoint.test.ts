@@ -73,7 +73,7 @@ describe('api-endpoint-vip', () => {
 describe('facts script', () => {
   it('probes haproxy only with nodeLocal and the VIP (quoted) only with kubeVip', () => {
     expect(renderFactsScript(makeInventory())).not.toMatch(/haproxy|vip=/);
-    expect(renderFactsScript(nodeLocal())).toMatch(/apt-cache policy haproxy/);
+    expect(renderFactsScript(nodeLocal())).toMatch(/kinstall_apt_candidate haproxy/);
     const vip = renderFactsScript(kubeVip());
     expect(vip).toContain("vip=10.77.0.100\n");
     expect(vip).toContain('ping -c 1 -W 1 "$vip"');

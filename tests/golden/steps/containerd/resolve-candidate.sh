@@ -54,4 +54,12 @@ kinstall_pkg_lock_wait
 # --- end of the package-manager wait ---
 export DEBIAN_FRONTEND=noninteractive
 apt-get -o DPkg::Lock::Timeout=600 update -q >/dev/null
-echo "policy_candidate=$(LC_ALL=C apt-cache policy containerd 2>/dev/null | awk '/^  Candidate:/ { print $2 }')"
+# --- kinstall: the version apt would install (templates/partials/apt-candidate.sh.hbs) ---
+# kinstall_apt_candidate PKG prints the version `apt-get install PKG` would pick ("(none)" when no
+# source has it, nothing when apt-cache is missing). LC_ALL=C because apt translates the label (a
+# German host prints "Installationskandidat:"), and SSH sessions get the host's locale from
+# /etc/default/locale through pam_env.
+kinstall_apt_candidate() {
+  LC_ALL=C apt-cache policy "$1" 2>/dev/null | awk '/^  Candidate:/ { print $2 }'
+}
+echo "policy_candidate=$(kinstall_apt_candidate containerd)"
