@@ -1,5 +1,5 @@
 import { ExitCode, KinstallError } from '../errors.js';
-import { kubeadmImages } from '../kube/kubeadm.js';
+import { imagesConfig, missingImagesError, renderImagesPull, upgradeCheckImages } from '../steps/images.js';
 import type { ResolvedHost } from '../inventory/types.js';
 import { render } from '../render.js';
 import { debPackageVersion, rpmPackageVersion } from '../versions/kubernetes.js';
@@ -92,6 +92,9 @@ export interface NodeUpgradeActions {
  *   workers: kubelet package not at the target → upgrade node (it only rewrites the kubelet config);
  * - kubelet or kubectl package not at the target → install, restart the kubelet;
  * - the Node does not report the target and Ready → wait for it.
+ * Control planes, before their kubeadm upgrade: the NEW kubeadm's own image list is pulled through
+ * containerd (the images step could only check kinstall's table: the old kubeadm's list names its
+ * own etcd), so a mirror lacking one stops the run before the control plane changes.
  */
 export function planNodeUpgrade(state: Map<string, string[]>, node: NodeUpgrade, desiredPackage: string): { changes: string[]; actions: NodeUpgradeActions } {
   const target = `v${node.to}`;
@@ -110,6 +113,7 @@ export function planNodeUpgrade(state: Map<string, string[]>, node: NodeUpgrade,
   const reported = kv(state, 'node_version') === target && kv(state, 'node_ready') === 'True';
   const changes: string[] = [];
   if (installKubeadm) changes.push(`install kubeadm ${desiredPackage} (now ${installed('kubeadm')})`);
+  if (kubeadm !== 'none' && node.role !== 'worker') changes.push(`pull the images kubeadm ${target} lists (its own list, with the inventory's kubeadm config) through containerd, every missing one reported, before kubeadm upgrade ${kubeadm}`);
   if (kubeadm === 'apply') changes.push(`kubeadm upgrade plan ${target} must agree, then kubeadm upgrade apply ${target} -y (control plane ${node.from} → ${node.to})`);
   if (kubeadm === 'node') changes.push(`kubeadm upgrade node${node.role === 'worker' ? ' (kubelet configuration)' : ' (this control plane\'s static pods and kubelet configuration)'}`);
   if (installKubelet) changes.push(`install kubelet and kubectl ${desiredPackage} (now ${installed('kubelet')} / ${installed('kubectl')}), restart the kubelet`);
@@ -153,7 +157,8 @@ async function probeNode(ctx: StepContext, host: ResolvedHost, remote: Parameter
   const { changes, actions } = planNodeUpgrade(state, node, desired);
   // The first host's plan lines carry the whole cluster's order, so the dry run shows it once.
   const overview = node === plan.nodes[0] && changes.length
-    ? [...describePlan(plan), `images of ${plan.to} (pulled and checked by the images step before anything changes): ${kubeadmImages(ctx.inventory).join(', ')}`].map((l) => `plan: ${l}`)
+    ? [...describePlan(plan),
+      `images of ${plan.to}: checked by the images step before anything changes (kinstall's table: ${upgradeCheckImages(ctx.inventory).join(', ')}); each control plane pulls the new kubeadm's own list before its kubeadm upgrade`].map((l) => `plan: ${l}`)
     : [];
   return { changes: changes.length ? [...overview, ...changes] : [], data: { actions, node, desired } };
 }
@@ -188,11 +193,23 @@ async function applyNode(ctx: StepContext, host: ResolvedHost, remote: Parameter
   }
   const { actions, node, desired } = data;
   if (node.role === 'worker') await requireControlPlanesAt(ctx, node.to);
-  if (actions.installKubeadm || actions.kubeadm !== 'none') {
-    await execOrFail(remote, renderKubeadmUpgrade(actions, node.to, desired), {
+  const kubeadmHint = 'see the run log for kubeadm\'s output; after fixing the cause, kinstall up resumes the upgrade where it stopped (kubeadm upgrade apply restores the old manifests when the new control plane does not come up)';
+  const pullFirst = actions.kubeadm !== 'none' && node.role !== 'worker';
+  if (actions.installKubeadm && pullFirst) {
+    // The new kubeadm alone first: its image list is the one to pull before its upgrade.
+    await execOrFail(remote, renderKubeadmUpgrade({ ...actions, kubeadm: 'none' }, node.to, desired), { label: 'upgrade: kubeadm (package)', timeoutMs: 20 * 60_000, hint: kubeadmHint });
+  }
+  if (pullFirst) {
+    // The images step's own pull script: with the target's kubeadm installed it pulls that
+    // kubeadm's list (plus the add-ons', present already).
+    const res = await remote.exec(renderImagesPull(ctx.inventory), { sudo: true, stdin: imagesConfig(ctx), label: 'upgrade: images', timeoutMs: 30 * 60_000 });
+    if (res.code !== 0) throw missingImagesError(ctx.inventory, host.name, res.stdout, res.stderr, res.code, `kubeadm upgrade ${actions.kubeadm} (v${node.to})`);
+  }
+  if ((actions.installKubeadm && !pullFirst) || actions.kubeadm !== 'none') {
+    await execOrFail(remote, renderKubeadmUpgrade(pullFirst ? { ...actions, installKubeadm: false } : actions, node.to, desired), {
       label: `upgrade: kubeadm (${actions.kubeadm === 'none' ? 'package' : `upgrade ${actions.kubeadm}`})`,
       timeoutMs: 20 * 60_000,
-      hint: 'see the run log for kubeadm\'s output; after fixing the cause, kinstall up resumes the upgrade where it stopped (kubeadm upgrade apply restores the old manifests when the new control plane does not come up)',
+      hint: kubeadmHint,
     });
   }
   if (node.role === 'worker' && actions.installKubelet) await drainHooks.beforeKubeletUpgrade(ctx, host);

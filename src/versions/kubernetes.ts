@@ -96,6 +96,21 @@ const patchImageTags: Record<KubernetesMinor, Array<{ from: string } & Partial<I
   '1.35': [],
 };
 
+/**
+ * The newest patch of each minor whose image tags are transcribed above (the sources named on
+ * patchImageTags). Up to it the table is what that kubeadm lists; past it the pause/etcd/CoreDNS
+ * tags are only the last known ones (kubeadm may have bumped etcd since), so a check that must
+ * not fail on a guess (the upgrade's early image check, src/steps/images.ts) leaves them out.
+ */
+const imageTagsTranscribedThrough: Record<KubernetesMinor, string> = {
+  '1.28': '1.28.15', '1.29': '1.29.10', '1.30': '1.30.6', '1.31': '1.31.2', '1.32': '1.32.3', '1.33': '1.33.0', '1.34': '1.34.0', '1.35': '1.35.0',
+};
+
+/** Whether pauseImageTag/etcdImageTag/corednsImageTag of this version are its kubeadm's own, not a guess. */
+export function imageTagsKnownExactly(k8sVersion: string): boolean {
+  return semver.lte(k8sVersion, imageTagsTranscribedThrough[supportedMinorOf(k8sVersion)]);
+}
+
 /** The tags kubeadm of this exact version uses: the minor's x.y.0 tags plus every patch bump up to it. */
 function tagsFor(k8sVersion: string): ImageTags {
   const minor = supportedMinorOf(k8sVersion);

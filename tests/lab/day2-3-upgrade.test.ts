@@ -62,7 +62,7 @@ describe('kinstall up upgrades a cluster (1.28.14 → 1.28.15)', () => {
     expect(r.stdout).toMatch(/1\. node1 \(first-control-plane\) 1\.28\.14 → 1\.28\.15: kubeadm upgrade plan v1\.28\.15 must agree, kubeadm upgrade apply v1\.28\.15 -y; packages kubeadm 1\.28\.15, kubelet 1\.28\.15, kubectl 1\.28\.15/);
     expect(r.stdout).toMatch(/2\. node2 \(worker\) 1\.28\.14 → 1\.28\.15: kubeadm upgrade node/);
     expect(r.stdout).toMatch(/3\. node3 \(worker\)/);
-    expect(r.stdout).toMatch(/plan: images of 1\.28\.15 \(pulled and checked by the images step before anything changes\): \S+\/kube-apiserver:v1\.28\.15, /);
+    expect(r.stdout).toMatch(/plan: images of 1\.28\.15: checked by the images step before anything changes \(kinstall's table: \S+\/kube-apiserver:v1\.28\.15, .*\); each control plane pulls the new kubeadm's own list before its kubeadm upgrade/);
     // kube-packages leaves a cluster's versions to the upgrade steps.
     expect(r.stdout).not.toContain('install kubelet 1.28.15-1.1');
     const after = snapshot(l, l.hosts, liveClusterState);

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { REPO_MINORS } from '../../../lab/packaging/catalogue.js';
 import { labImages } from '../../../lab/images.js';
-import { componentTags, imageList, KNOWN_KUBEADM_RELEASES, parseVersion } from '../../../lab/simulators/src/common/kubeadm/versions.js';
+import { componentTags, etcdSupportedVersion, imageList, KNOWN_KUBEADM_RELEASES, parseVersion } from '../../../lab/simulators/src/common/kubeadm/versions.js';
 import { corednsImageTag, etcdImageTag, pauseImageTag } from '../../../src/versions/index.js';
 
 const served = REPO_MINORS.flatMap((m) => m.kubernetes);
@@ -50,6 +50,18 @@ describe('image tables: lab kubeadm simulator vs kinstall (cmd/kubeadm/app/const
   it('an unknown kubeadm patch is refused, not guessed; etcd follows the deployed minor', () => {
     expect(() => componentTags(parseVersion('1.28.3')!)).toThrow('no image table for kubeadm v1.28.3');
     expect(componentTags(parseVersion('1.27.16')!, parseVersion('1.28.15')!).etcd).toBe('3.5.12-0');
-    expect(() => componentTags(parseVersion('1.26.1')!, parseVersion('1.28.15')!)).toThrow(/does not know which etcd/);
+  });
+  // constants.go EtcdSupportedVersion: a minor outside the kubeadm's map gets the nearest entry
+  // and a warning (logged at --v=1), never an error: so kubeadm 1.31.2 asked for 1.32.3 lists its
+  // own newest etcd (3.5.15-0), not the 3.5.16-0 kubeadm 1.32.3 deploys.
+  it('an etcd for a minor the kubeadm does not know: the nearest one, with upstream\'s warning', () => {
+    const above = etcdSupportedVersion(parseVersion('1.31.2')!, parseVersion('1.32.3')!);
+    expect(above).toEqual({ etcd: '3.5.15-0', warning: 'could not find officially supported version of etcd for Kubernetes v1.32.3, falling back to the nearest etcd version (3.5.15-0)' });
+    expect(componentTags(parseVersion('1.32.3')!, parseVersion('1.31.2')!).etcd).toBe('3.5.15-0');
+    expect(componentTags(parseVersion('1.32.3')!).etcd).toBe('3.5.16-0');
+    const below = etcdSupportedVersion(parseVersion('1.28.15')!, parseVersion('1.26.1')!);
+    expect(below.etcd).toBe('3.5.12-0');
+    expect(below.warning).toMatch(/falling back to the nearest etcd version \(3\.5\.12-0\)/);
+    expect(etcdSupportedVersion(parseVersion('1.28.15')!, parseVersion('1.28.15')!).warning).toBeNull();
   });
 });

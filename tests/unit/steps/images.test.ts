@@ -1,7 +1,10 @@
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KinstallError } from '../../../src/errors.js';
-import { imagesStep, imageSources, missingImagesError, planImages, registryOf, renderImagesProbe, renderImagesPull } from '../../../src/steps/images.js';
+import { imagesStep, imageSources, missingImagesError, planImages, registryOf, renderImagesProbe, renderImagesPull, upgradeCheckImages } from '../../../src/steps/images.js';
 import { upSteps } from '../../../src/steps/index.js';
 import { parseKv } from '../../../src/steps/remote.js';
 import { expectGolden } from '../../helpers/golden.js';
@@ -88,5 +91,52 @@ describe('images step', () => {
     for (const text of [probe, pull]) execFileSync('dash', ['-n'], { input: text });
     const out = parseKv(execFileSync('sh', ['-s'], { input: probe.replace('cat > "$cfg"', 'true'), encoding: 'utf8' }));
     expect(out.has('kubeadm')).toBe(true);
+  });
+});
+
+// Issue 13: during a minor upgrade the images step runs with the OLD kubeadm installed, and an old
+// kubeadm asked for the next minor lists its own nearest etcd (constants.go EtcdSupportedVersion),
+// not the target's. The scripts then check kinstall's table for the target instead.
+describe('images step during an upgrade (installed kubeadm is not the target\'s)', () => {
+  const at = (version: string) => ({ ...inventory, kubernetes: { ...inventory.kubernetes, version } });
+  const repo = '10.77.255.1:5000/google_containers';
+
+  it('the early check: the target\'s images from kinstall\'s table; pause/etcd/CoreDNS only when the table has that very patch', () => {
+    expect(upgradeCheckImages(at('1.32.3'))).toEqual([
+      `${repo}/kube-apiserver:v1.32.3`, `${repo}/kube-controller-manager:v1.32.3`, `${repo}/kube-scheduler:v1.32.3`, `${repo}/kube-proxy:v1.32.3`,
+      `${repo}/pause:3.10`, `${repo}/etcd:3.5.16-0`, `${repo}/coredns:v1.11.3`,
+    ]);
+    // 1.32.9: past the transcribed patches kubeadm bumped etcd; our last known tag is a guess.
+    expect(upgradeCheckImages(at('1.32.9'))).toEqual(['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kube-proxy'].map((c) => `${repo}/${c}:v1.32.9`));
+  });
+
+  it('planImages says whose list it checked', () => {
+    const plan = planImages(parseKv('kubeadm=present\nkubeadm_version=v1.31.2\nimage:r/etcd:3.5.16-0=absent\n'));
+    expect(plan.missing).toEqual(['r/etcd:3.5.16-0']);
+    expect(plan.changes[0]).toMatch(/kinstall's table of the target's images: the installed kubeadm is v1\.31\.2/);
+  });
+
+  it('the probe, run with a fake old kubeadm on PATH: checks the table\'s target images, never the old kubeadm\'s list', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kinstall-images-'));
+    try {
+      const fake = (name: string, body: string) => fs.writeFileSync(path.join(dir, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+      fake('kubeadm', 'case "$1" in version) echo "$FAKE_KUBEADM_VERSION" ;; config) echo "$FAKE_KUBEADM_LIST" ;; esac');
+      fake('crictl', 'exit 1'); // every image absent
+      const run = (kubeadmVersion: string) => parseKv(execFileSync('sh', ['-s'], {
+        input: renderImagesProbe(at('1.32.3')).replace('cat > "$cfg"', 'true'), encoding: 'utf8',
+        env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, FAKE_KUBEADM_VERSION: kubeadmVersion, FAKE_KUBEADM_LIST: `${repo}/etcd:3.5.15-0` },
+      }));
+      const old = run('v1.31.2');
+      expect(old.get('kubeadm_version')).toEqual(['v1.31.2']);
+      expect(old.get(`image:${repo}/etcd:3.5.16-0`)).toEqual(['absent']);
+      expect(old.has(`image:${repo}/etcd:3.5.15-0`)).toBe(false);
+      // The target's own kubeadm installed (a fresh install, or a re-run): its list is the authority.
+      const own = run('v1.32.3');
+      expect(own.has('kubeadm_version')).toBe(false);
+      expect(own.get(`image:${repo}/etcd:3.5.15-0`)).toEqual(['absent']);
+      expect(own.has(`image:${repo}/kube-apiserver:v1.32.3`)).toBe(false);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

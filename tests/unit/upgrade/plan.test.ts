@@ -117,7 +117,8 @@ describe('planNodeUpgrade: each part judged from the host (resumable)', () => {
   it('first control plane from scratch: kubeadm package, plan + apply, kubelet, wait', () => {
     const { actions, changes } = planNodeUpgrade(probe(old), first, '1.28.15-1.1');
     expect(actions).toEqual({ pkg: 'apt', installKubeadm: true, kubeadm: 'apply', installKubelet: true, wait: true });
-    expect(changes[1]).toBe('kubeadm upgrade plan v1.28.15 must agree, then kubeadm upgrade apply v1.28.15 -y (control plane 1.28.14 → 1.28.15)');
+    expect(changes[1]).toMatch(/^pull the images kubeadm v1\.28\.15 lists \(its own list.*before kubeadm upgrade apply$/);
+    expect(changes[2]).toBe('kubeadm upgrade plan v1.28.15 must agree, then kubeadm upgrade apply v1.28.15 -y (control plane 1.28.14 → 1.28.15)');
   });
 
   it('interrupted after apply: the apply is not redone, only the kubelet', () => {

@@ -26,7 +26,7 @@ describe('upgrade steps on fake hosts', () => {
     expect(kp.changes.filter((c) => c.startsWith('install'))).toEqual([]);
     const cp = await upgradeControlPlanesStep.probe(ctx, hosts[0]!, remotes[0]!);
     expect(cp.changes[0]).toBe('plan: upgrade the cluster 1.28.14 → 1.28.15, in this order:');
-    expect(cp.changes.find((c) => c.startsWith('plan: images of 1.28.15'))).toMatch(/\/kube-apiserver:v1\.28\.15, .*\/etcd:3\.5\.15-0/);
+    expect(cp.changes.find((c) => c.startsWith('plan: images of 1.28.15'))).toMatch(/\/kube-apiserver:v1\.28\.15, .*\/etcd:3\.5\.15-0.*each control plane pulls the new kubeadm's own list/);
     expect(cp.changes).toContain('install kubeadm 1.28.15-1.1 (now 1.28.14-1.1)');
     const w = await upgradeWorkersStep.probe(ctx, hosts[1]!, remotes[1]!);
     expect(w.changes).toContain('kubeadm upgrade node (kubelet configuration)');
@@ -50,6 +50,29 @@ describe('upgrade steps on fake hosts', () => {
     const plan = await upgradeWorkersStep.probe(ctx, hosts[1]!, remotes[1]!);
     await expect(upgradeWorkersStep.apply(ctx, hosts[1]!, remotes[1]!, plan)).rejects.toThrow(/a worker cannot move to 1\.28\.15 before the control planes: the cluster \(kubeadm-config\) is at v1\.28\.14, node1 runs v1\.28\.14/);
     expect(remotes[1]!.execs.map((e) => e.opts?.label)).not.toContain('upgrade: kubeadm (upgrade node)');
+  });
+
+  // Issue 13: the images step could only check kinstall's table (the old kubeadm's list names its
+  // own etcd); the new kubeadm's exact list is pulled before the control plane changes.
+  it('a control plane: new kubeadm, then ITS image list pulled, then kubeadm upgrade, then the kubelet', async () => {
+    const { hosts, remotes, ctx } = setup([clusterProbe('v1.28.14', ['v1.28.14', 'v1.28.14', 'v1.28.14'])]);
+    const plan = await upgradeControlPlanesStep.probe(ctx, hosts[0]!, remotes[0]!);
+    const at = remotes[0]!.execs.length;
+    await upgradeControlPlanesStep.apply(ctx, hosts[0]!, remotes[0]!, plan);
+    const run = remotes[0]!.execs.slice(at);
+    expect(run.map((e) => e.opts?.label)).toEqual(['upgrade: kubeadm (package)', 'upgrade: images', 'upgrade: kubeadm (upgrade apply)', 'upgrade: kubelet']);
+    expect(run[0]!.script).toContain('kubeadm=');
+    expect(run[0]!.script).not.toContain('kubeadm upgrade apply');
+    expect(run[1]!.opts?.stdin).toContain('kubernetesVersion: "v1.28.15"');
+    expect(run[2]!.script).not.toContain('apt-get -o DPkg::Lock::Timeout=600 install -y -q kubeadm=');
+  });
+
+  it('a control plane whose new kubeadm names an image the mirror lacks stops before kubeadm upgrade, naming it', async () => {
+    const { hosts, remotes, ctx } = setup([clusterProbe('v1.28.14', ['v1.28.14', 'v1.28.14', 'v1.28.14'])]);
+    const plan = await upgradeControlPlanesStep.probe(ctx, hosts[0]!, remotes[0]!);
+    remotes[0]!.responders.unshift((_s, opts) => (opts?.label === 'upgrade: images' ? { code: 1, stdout: 'missing=10.77.255.1:5000/google_containers/etcd:3.5.16-0 not found\n' } : undefined));
+    await expect(upgradeControlPlanesStep.apply(ctx, hosts[0]!, remotes[0]!, plan)).rejects.toThrow(/1 image\(s\) kubeadm upgrade apply \(v1\.28\.15\) need cannot be pulled:\n  10\.77\.255\.1:5000\/google_containers\/etcd:3\.5\.16-0 — looked for at/);
+    expect(remotes[0]!.execs.map((e) => e.opts?.label)).not.toContain('upgrade: kubeadm (upgrade apply)');
   });
 
   it('a worker is marked and drained before its kubelet moves, and released after it is Ready at the target', async () => {

@@ -10,7 +10,16 @@ if ! command -v kubeadm >/dev/null 2>&1; then
   exit 0
 fi
 echo "kubeadm=present"
-if ! list=$(kubeadm config images list --config "$cfg" 2>"$err"); then
+# Whose list: the installed kubeadm's, when it IS the target's kubeadm. During a minor upgrade the
+# old kubeadm is still installed here, and asked for the next minor it answers its own nearest etcd
+# (constants.go EtcdSupportedVersion falls back with a --v=1 warning), not the target's: then the
+# images of kinstall's own table for the target are checked instead, and each control plane pulls
+# the new kubeadm's exact list before its kubeadm upgrade (src/upgrade/steps.ts).
+installed=$(kubeadm version -o short 2>/dev/null || true)
+if [ "$installed" != v1.28.15 ]; then
+  echo "kubeadm_version=$installed"
+  list=$(printf '%s\n' 10.77.255.1:5000/google_containers/kube-apiserver:v1.28.15 10.77.255.1:5000/google_containers/kube-controller-manager:v1.28.15 10.77.255.1:5000/google_containers/kube-scheduler:v1.28.15 10.77.255.1:5000/google_containers/kube-proxy:v1.28.15 10.77.255.1:5000/google_containers/pause:3.9 10.77.255.1:5000/google_containers/etcd:3.5.15-0 10.77.255.1:5000/google_containers/coredns:v1.10.1 )
+elif ! list=$(kubeadm config images list --config "$cfg" 2>"$err"); then
   echo "list_error=$(tail -n 3 "$err" | tr '\n' ' ')"
   exit 0
 fi

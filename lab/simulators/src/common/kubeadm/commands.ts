@@ -11,7 +11,7 @@ import { buildKubeconfig, parseKubeconfig, readKubeconfig } from '../kubeconfig.
 import { caCertHash, createCsr, newPrivateKeyPem } from '../pki.js';
 import { KUBELET_CLIENT_SIGNER } from '../apiserver/controllers.js';
 import { addons, bootstrapTokens, downloadCerts, ensureClusterAdminsBinding, markControlPlane, uploadCerts, uploadConfig } from './cluster-setup.js';
-import { bootstrapTokenErrors, ConfigError, parseDuration, parseKubeadmConfig, resolveInit, resolveJoin, type JoinSettings, type KubeadmConfig, type Obj } from './config.js';
+import { bootstrapTokenErrors, ConfigError, klogWarning, parseDuration, parseKubeadmConfig, resolveInit, resolveJoin, type JoinSettings, type KubeadmConfig, type Obj } from './config.js';
 import { kubeletEnvFile, toArgs, type KubeletEnvOptions } from './kubelet-env.js';
 import {
   apiEndpoint, certsPhase, kubeconfigPhase, kubeletStartPhase, manifestsPhase, pullImages, restartKubelet, waitControlPlane, type ControlPlaneSpec,
@@ -22,7 +22,7 @@ import { addEtcdMember, etcdFromCluster, etcdLearnerMode, finishEtcdJoin, remove
 import { ETCD_SIMULATOR_DIR, hostPath, KUBELET_DIR } from './paths.js';
 import { evaluate, initChecks, joinChecks, joinControlPlaneChecks, PREFLIGHT_HINT, realEnv } from './preflight.js';
 import { generateCertificateKey, generateToken, joinCommand, splitToken, tokenSecret } from './tokens.js';
-import { componentTags, DEFAULT_IMAGE_REPOSITORY, fmt, imageList, kubeadmVersionInfo, parseVersion, versionLine, type Semver } from './versions.js';
+import { componentTags, DEFAULT_IMAGE_REPOSITORY, etcdSupportedVersion, fmt, imageList, kubeadmVersionInfo, parseVersion, versionLine, type Semver } from './versions.js';
 
 /** A hung apiserver fails a kubeadm phase within seconds instead of kubectl's 30 s per request. */
 const API_TIMEOUT_MS = 10_000;
@@ -553,6 +553,9 @@ export async function configCmd(argv: string[], kubeadm: Semver, io: Io): Promis
   const s = resolveInit(cfg, kubeadm);
   for (const w of s.warnings) io.err(w);
   const images = imageList(s.k8s, String(s.cluster.imageRepository), kubeadm);
+  // images.go GetEtcdImageTag: the nearest-etcd fallback is logged with klog.V(1) only.
+  const etcdWarning = etcdSupportedVersion(kubeadm, s.k8s).warning;
+  if (etcdWarning && Number(str(a, 'v') ?? '0') >= 1) io.err(klogWarning('images.go:92', `WARNING: ${etcdWarning}`).replace(/^W/, 'I'));
   if (argv[1] === 'list') {
     for (const i of images) io.out(i);
     return;

@@ -14,7 +14,8 @@ import { SIMULATOR_MARK } from '../version.js';
  * v1.29.10, v1.30.6, v1.31.0/1/2 — 1.31.0 shipped CoreDNS v1.11.1, the v1.11.3 bump came in
  * 1.31.1); v1.32.1 and v1.32.3 (etcd 3.5.16-0, CoreDNS v1.11.3, pause 3.10, unchanged from
  * 1.32.0; `kubeadm config images list` output of those releases). Only the entries those sources
- * show are listed: an etcd for another minor than the row's own (upgrades) comes from constants.go.
+ * show are listed: an etcd for another minor than the row's own (upgrades) comes from constants.go;
+ * a minor a row does not list gets the nearest listed one, as upstream (etcdSupportedVersion).
  */
 interface KubeadmImageConstants { pause: string; coredns: string; etcd: Record<number, string> }
 const KUBEADM_CONSTANTS: Record<string, KubeadmImageConstants> = {
@@ -48,16 +49,39 @@ export function parseVersion(v: string): Semver | null {
 export const fmt = (v: Semver) => `v${v.major}.${v.minor}.${v.patch}`;
 
 /**
- * pause, CoreDNS and etcd tags a kubeadm of version `kubeadm` uses to deploy control plane `k8s`
- * (by default the same release, the usual case).
+ * constants.go EtcdSupportedVersion (kubernetes/kubernetes cmd/kubeadm/app/constants/constants.go,
+ * read on release-1.32): the etcd a kubeadm deploys for a Kubernetes minor is its
+ * SupportedEtcdVersion[minor]; a minor missing from the map gets the NEAREST entry (the lowest
+ * key's etcd below the map, the highest key's above it) together with a warning, never an error.
+ * So an old kubeadm asked for the next minor's images (`kubeadm config images list` with a newer
+ * kubernetesVersion) answers its own newest etcd: a list that is wrong for the target. The
+ * caller (images.go GetEtcdImageTag) logs the warning with klog.V(1), i.e. only at --v=1 or more.
  */
-export function componentTags(k8s: Semver, kubeadm: Semver = k8s): { etcd: string; coredns: string; pause: string } {
+export function etcdSupportedVersion(kubeadm: Semver, k8s: Semver): { etcd: string; warning: string | null } {
+  const c = constantsOf(kubeadm);
+  const exact = c.etcd[k8s.minor];
+  if (exact) return { etcd: exact, warning: null };
+  const keys = Object.keys(c.etcd).map(Number);
+  const nearest = k8s.minor < Math.min(...keys) ? Math.min(...keys) : Math.max(...keys);
+  const etcd = c.etcd[nearest]!;
+  return { etcd, warning: `could not find officially supported version of etcd for Kubernetes ${fmt(k8s)}, falling back to the nearest etcd version (${etcd})` };
+}
+
+function constantsOf(kubeadm: Semver): KubeadmImageConstants {
   const key = `${kubeadm.major}.${kubeadm.minor}.${kubeadm.patch}`;
   const c = KUBEADM_CONSTANTS[key];
   if (!c) throw new Error(`the kinstall lab simulator has no image table for kubeadm ${fmt(kubeadm)}: add its tags from cmd/kubeadm/app/constants/constants.go at that tag`);
-  const etcd = c.etcd[k8s.minor];
-  if (!etcd) throw new Error(`the kinstall lab simulator does not know which etcd kubeadm ${fmt(kubeadm)} uses for Kubernetes ${fmt(k8s)} (SupportedEtcdVersion)`);
-  return { pause: c.pause, coredns: c.coredns, etcd };
+  return c;
+}
+
+/**
+ * pause, CoreDNS and etcd tags a kubeadm of version `kubeadm` uses to deploy control plane `k8s`
+ * (by default the same release, the usual case). pause and CoreDNS are the kubeadm's own
+ * constants whatever the target; etcd follows etcdSupportedVersion (nearest-minor fallback).
+ */
+export function componentTags(k8s: Semver, kubeadm: Semver = k8s): { etcd: string; coredns: string; pause: string } {
+  const c = constantsOf(kubeadm);
+  return { pause: c.pause, coredns: c.coredns, etcd: etcdSupportedVersion(kubeadm, k8s).etcd };
 }
 
 /** The images `kubeadm config images list` prints, in its order. */
