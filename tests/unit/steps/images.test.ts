@@ -140,3 +140,37 @@ describe('images step during an upgrade (installed kubeadm is not the target\'s)
     }
   });
 });
+
+describe('images probe: the CRI store is listed once', () => {
+  it('reads presence from one `crictl images` table; asks crictl inspecti only for a name containerd would spell differently', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kinstall-images-once-'));
+    try {
+      const calls = path.join(dir, 'calls');
+      const fake = (name: string, body: string) => fs.writeFileSync(path.join(dir, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+      const list = ['registry.k8s.io/kube-apiserver:v1.28.15', 'registry.k8s.io/pause:3.9', 'mirror/google_containers/etcd:3.5.15-0'];
+      fake('kubeadm', `case "$1" in version) echo v1.28.15 ;; config) printf '%s\\n' ${list.join(' ')} ;; esac`);
+      // crictl's images table (crictl image.go: IMAGE, TAG, IMAGE ID, SIZE), normalised names as
+      // containerd stores them: a registry without a dot is Docker Hub's namespace.
+      fake('crictl', `echo "crictl $*" >> ${calls}
+case "$*" in
+  *" images") printf 'IMAGE TAG IMAGE ID SIZE\\nregistry.k8s.io/kube-apiserver v1.28.15 abc 30MB\\ndocker.io/mirror/google_containers/etcd 3.5.15-0 def 50MB\\n<none> <none> 123 1MB\\n' ;;
+  *" inspecti docker.io/mirror/google_containers/etcd:3.5.15-0"|*" inspecti mirror/google_containers/etcd:3.5.15-0") exit 0 ;;
+  *) exit 1 ;;
+esac`);
+      const state = parseKv(execFileSync('sh', ['-s'], {
+        input: renderImagesProbe(inventory).replace('cat > "$cfg"', 'true'), encoding: 'utf8',
+        env: { ...process.env, PATH: `${dir}:${process.env.PATH}` },
+      }));
+      expect(state.get('image:registry.k8s.io/kube-apiserver:v1.28.15')).toEqual(['present']);
+      expect(state.get('image:registry.k8s.io/pause:3.9')).toEqual(['absent']);
+      expect(state.get('image:mirror/google_containers/etcd:3.5.15-0')).toEqual(['present']);
+      const crictlCalls = fs.readFileSync(calls, 'utf8').trim().split('\n');
+      // One listing, plus inspecti for the one name without a registry host (not for the absent
+      // pause, nor for the add-on images, which are all spelled with their registry).
+      expect(crictlCalls.filter((c) => c.endsWith(' images'))).toHaveLength(1);
+      expect(crictlCalls.filter((c) => c.includes(' inspecti '))).toEqual([expect.stringContaining('inspecti mirror/google_containers/etcd:3.5.15-0')]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

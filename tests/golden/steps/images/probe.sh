@@ -24,12 +24,28 @@ elif ! list=$(kubeadm config images list --config "$cfg" 2>"$err"); then
   exit 0
 fi
 # Present as containerd's CRI sees it (what kubelet and kubeadm use); ctr where crictl is absent.
+# The store is listed ONCE ("repository:tag" per line, as crictl's images table prints them): one
+# crictl start instead of one per image, which is what this probe cost on slow hosts.
+if command -v crictl >/dev/null 2>&1; then
+  stored=$(crictl --runtime-endpoint unix:///run/containerd/containerd.sock images 2>/dev/null | awk 'NR > 1 && $2 != "<none>" { print $1 ":" $2 }' || true)
+else
+  stored=$(ctr -n k8s.io images ls -q 2>/dev/null || true)
+fi
+# containerd lists a reference normalised: a name with its registry first is listed as written,
+# except a Docker Hub name without a namespace (docker.io/library/...).
+normalised() {
+  case "$1" in
+    docker.io/*/*) return 0 ;;
+    docker.io/*) return 1 ;;
+    localhost/*|*.*/*|*:*/*) return 0 ;;
+  esac
+  return 1
+}
 present() {
-  if command -v crictl >/dev/null 2>&1; then
-    crictl --runtime-endpoint unix:///run/containerd/containerd.sock inspecti "$1" >/dev/null 2>&1
-  else
-    ctr -n k8s.io images ls -q 2>/dev/null | grep -Fxq "$1"
-  fi
+  if printf '%s\n' "$stored" | grep -Fxq "$1"; then return 0; fi
+  normalised "$1" && return 1
+  # A name containerd spells differently (a registry without a dot, say): let crictl resolve it.
+  command -v crictl >/dev/null 2>&1 && crictl --runtime-endpoint unix:///run/containerd/containerd.sock inspecti "$1" >/dev/null 2>&1
 }
 # kubeadm prints one image per line; anything else (a warning) has spaces and is skipped.
 for image in $(printf '%s\n' "$list" | grep -E '^[^[:space:]]+$') docker.io/flannel/flannel-cni-plugin:v1.5.1-flannel2 docker.io/flannel/flannel:v0.25.6 docker.io/kubernetesui/dashboard:v2.7.0 docker.io/kubernetesui/metrics-scraper:v1.0.8 ; do
