@@ -105,6 +105,8 @@ export const quotingHelpers = ['shq', 'shqlist', 'json', 'yaml', 'toml', 'word',
 // Shared shell fragments: `{{> pkg-lock-wait}}` waits for other apt/dnf runs (issue 11 item 12).
 hb.registerPartial('pkg-lock-holder', fs.readFileSync(path.join(templatesDir, 'partials', 'pkg-lock-holder.sh.hbs'), 'utf8'));
 hb.registerPartial('pkg-lock-wait', fs.readFileSync(path.join(templatesDir, 'partials', 'pkg-lock-wait.sh.hbs'), 'utf8'));
+// etcdctl/etcdutl taken from the etcd image (kinstall backup / restore).
+hb.registerPartial('etcd-client', fs.readFileSync(path.join(templatesDir, 'partials', 'etcd-client.sh.hbs'), 'utf8'));
 
 const cache = new Map<string, Handlebars.TemplateDelegate>();
 
