@@ -17,7 +17,7 @@ host_json='"node1"'
 # mount` without --rw is a snapshotter View, containerd cmd/ctr/commands/images/mount.go) and
 # unmounted with its snapshot and lease (`unmount --rm`, unmount.go) as soon as the copy is made.
 etcd_image_of() { # $1: a static pod manifest -> its first image: (kubeadm's etcd pod has one container)
-  sed -n 's/^[[:space:]]*image:[[:space:]]*//p' "$1" | head -n 1 | tr -d "\"'"
+  sed -n 's/^[[:space:]-]*image:[[:space:]]*//p' "$1" | head -n 1 | tr -d "\"'"
 }
 mounted=
 unmount_image() {
