@@ -75,7 +75,8 @@ describe('kinstall restore', () => {
 
   it('refuses when a CA on the host differs from the archive\'s (exit 1), before anything changes', async () => {
     const remote = controlPlane();
-    const err = await runRestore(remote, { cluster: 'lab', host: cp, archive: makeArchive({ ca: 'ANOTHER CA\n' }), archiveFile: 'b.tar.gz', dryRun: false, now }).catch((e) => e as KinstallError);
+    const err = await runRestore(remote, { cluster: 'lab', host: cp, archive: makeArchive({ ca: 'ANOTHER CA\n' }), archiveFile: 'b.tar.gz', dryRun: false, now }).then(() => undefined, (e: unknown) => e as KinstallError);
+    if (!err) expect.unreachable();
     expect(err.exitCode).toBe(ExitCode.checksFailed);
     expect(err.message).toContain('/etc/kubernetes/pki/ca.crt on the host differs from the one in b.tar.gz');
     expect(remote.execs).toHaveLength(1);
