@@ -17,6 +17,8 @@ import { makeArchive, statusJson } from './helpers.js';
  */
 const cp = labCluster().hosts[0]!;
 const image = '10.77.255.1:5000/google_containers/etcd:3.5.15-0';
+/** A /proc/net/tcp row: 127.0.0.1:2379 listening (state 0A). */
+const tcpLine = '   0: 0100007F:094B 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 12345 1 0000000000000000 100 0 0 10 0';
 
 describe('backup and restore scripts (sandboxed)', { timeout: 60_000 }, () => {
   let dir: string;
@@ -48,14 +50,14 @@ case "$*" in
   *"snapshot status"*) echo '${statusJson}' ;;
   *"snapshot restore"*) while [ $# -gt 0 ]; do [ "$1" = --data-dir ] && d=$2; shift; done; mkdir -p "$d/member"; echo restored >"$d/member/RESTORED"; [ ! -e ${s}/fail-restore ] || { rm ${s}/fail-restore; exit 1; } ;;
 esac`);
-    bin('ss', `[ -e ${s}/etcd-up ] && echo "LISTEN 0 4096 127.0.0.1:2379 0.0.0.0:*"; true`);
     bin('curl', `[ -e ${s}/apiserver-up ] && printf ok`);
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   const localize = (script: string) => script.replaceAll('/etc/kubernetes', `${dir}/etc`).replaceAll('/var/tmp', `${dir}/tmp`)
+    .replace('/proc/net/tcp /proc/net/tcp6', `${dir}/state/tcp`)
     .replace('stop_seconds=120', 'stop_seconds=5').replace('ready_seconds=300', 'ready_seconds=5');
-  const kubelet = () => `while :; do if [ -f ${dir}/etc/manifests/etcd.yaml ]; then touch ${dir}/state/etcd-up ${dir}/state/apiserver-up; else rm -f ${dir}/state/etcd-up ${dir}/state/apiserver-up; fi; sleep 0.2; done`;
+  const kubelet = () => `while :; do if [ -f ${dir}/etc/manifests/etcd.yaml ]; then touch ${dir}/state/apiserver-up; echo '${tcpLine}' >${dir}/state/tcp; else rm -f ${dir}/state/apiserver-up; : >${dir}/state/tcp; fi; sleep 0.2; done`;
   const run = (script: string) => {
     fs.writeFileSync(path.join(dir, 'script.sh'), localize(script));
     const wrapper = `( ${kubelet()} ) >/dev/null 2>&1 &
@@ -147,7 +149,7 @@ exit $rc`;
     upload();
     fs.writeFileSync(path.join(dir, 'script.sh'), localize(restoreScript()));
     // No kubelet: etcd keeps listening.
-    fs.writeFileSync(path.join(dir, 'state/etcd-up'), '');
+    fs.writeFileSync(path.join(dir, 'state/tcp'), `${tcpLine}\n`);
     const r = spawnSync('sh', ['-c', `PATH=${dir}/bin:$PATH sh ${dir}/script.sh`], { encoding: 'utf8', timeout: 60_000 });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('etcd still listens on port 2379 5 s after its manifest left');

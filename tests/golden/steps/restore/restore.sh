@@ -90,7 +90,9 @@ for f in ca.crt ca.key sa.key sa.pub front-proxy-ca.crt front-proxy-ca.key etcd/
     echo "pki_written=$f"
   fi
 done
-listening() { ss -Hltn 'sport = :2379' 2>/dev/null | grep -q .; }
+# A socket listening on port 2379 (hex 094B, state 0A) in this host's network namespace, from
+# /proc (ss and netstat are not on every minimal host).
+listening() { awk '$4 == "0A" && $2 ~ /:094B$/ { found = 1 } END { exit !found }' /proc/net/tcp /proc/net/tcp6 2>/dev/null; }
 if [ ! -f "$work/restored" ]; then
   # Stop the control plane the kubeadm way: the kubelet stops a static pod whose manifest goes.
   mkdir -p "$aside"
