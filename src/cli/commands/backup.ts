@@ -19,7 +19,7 @@ export function registerBackup(program: Command): void {
     .description('Take an etcd snapshot on the first control plane (with the etcdctl of the etcd image kubeadm runs there, so client and server versions match and nothing is installed), verify it, and download it with the cluster PKI as <cluster>-<UTC time>-v<version>.tar.gz (0600; it holds the CA private keys)')
     .argument('<inventory>', 'inventory file')
     .option('--output <dir>', 'directory the archive is written to (default: the current directory)')
-    .option('--dry-run', 'probe the first control plane and print the plan; write nothing anywhere')
+    .option('--dry-run', 'probe the first control plane and print the plan; nothing is written on the host or in --output (only the run log)')
     .option('--log <file>', 'run log file (default ./kinstall-logs/<cluster>-<time>.log)')
     .option('--force-unlock', 'clear a STALE lock (left by a run that was killed or lost its connection) and proceed; a live lock is never broken')
     .action(async (file: string, flags: BackupFlags) => {
