@@ -7,6 +7,8 @@ import { registerUp } from './commands/up.js';
 import { registerReset } from './commands/reset.js';
 import { registerDashboardToken } from './commands/dashboard-token.js';
 import { registerCerts } from './commands/certs.js';
+import { registerBackup } from './commands/backup.js';
+import { registerRestore } from './commands/restore.js';
 import { redact } from '../redact.js';
 import { writeRunStatsIfRequested } from '../stats.js';
 
@@ -24,6 +26,8 @@ export function buildProgram(): Command {
   registerReset(program);
   registerDashboardToken(program);
   registerCerts(program);
+  registerBackup(program);
+  registerRestore(program);
   return program;
 }
 

@@ -20,6 +20,8 @@ import { renderDrainScript, renderDrainStateScript, renderUncordonScript } from 
 import { renderPruneProbe } from '../../../src/steps/prune.js';
 import { renderImagesProbe, renderImagesPull } from '../../../src/steps/images.js';
 import { renderCertsProbe, renderCertsRenew } from '../../../src/steps/certs.js';
+import { renderBackupCleanup, renderBackupSave, renderStateProbe } from '../../../src/backup/backup.js';
+import { renderRestore, renderRestorePrepare } from '../../../src/backup/restore.js';
 import { desiredNodeMetadata, planNodeMetadata, renderNodeMetadataApply, renderNodeMetadataProbe } from '../../../src/steps/node-metadata.js';
 import { renderDrainMark, renderDrainRelease } from '../../../src/upgrade/drain-hook.js';
 import { renderClusterProbe, renderKubeadmUpgrade, renderKubeletUpgrade, renderNodeProbe } from '../../../src/upgrade/steps.js';
@@ -158,7 +160,12 @@ export function renderAll(inventory: Inventory, hosts: ResolvedHost[]): Output[]
   for (const h of hosts.filter((x) => x.isControlPlane)) {
     add(`certs/probe.sh ${h.name}`, 'sh', () => renderCertsProbe(h));
     add(`certs/renew.sh ${h.name}`, 'sh', () => renderCertsRenew(h, true));
+    add(`backup/save.sh ${h.name}`, 'sh', () => renderBackupSave(inventory.metadata.name, h));
+    add(`restore/restore.sh ${h.name}`, 'sh', () => renderRestore(h, '20260101T000000Z'));
   }
+  add('backup/probe.sh', 'sh', () => renderStateProbe());
+  add('backup/cleanup.sh', 'sh', () => renderBackupCleanup('/var/tmp/kinstall-backup.AbC123'));
+  add('restore/prepare.sh', 'sh', () => renderRestorePrepare());
   add('dashboard-token.sh', 'sh', () => renderDashboardTokenScript());
   add('reset/reset.sh', 'sh', () => renderResetScript({ removePackages: true }));
 
