@@ -2,7 +2,6 @@
 // kubelet simulator: runs as kubelet.service. Fails on start exactly where the real kubelet does
 // (flags, config.yaml, swap, cgroup driver, CRI), then runs static pods (the apiserver simulator
 // as a child process), registers its Node, posts status and pulls images for its pods via CRI.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { cpus, hostname, networkInterfaces, release, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -15,10 +14,13 @@ import {
   parseTaint, readyCondition, swapError, validateKubeletFlags, type KubeletConfig, type KubeletFlags,
 } from './common/kubelet-checks.js';
 import { planPodFiles } from './common/pod-files.js';
-import { etcdArgv, etcdExitReason, HOST_ETCD, hostEtcdMissing } from './common/etcd/static-pod.js';
+import { etcdArgv, HOST_ETCD, hostEtcdMissing } from './common/etcd/static-pod.js';
+import { StaticPodProcess } from './common/static-pod-process.js';
 import { SIMULATOR_MARK, readSimVersion } from './common/sim-version.js';
 
 const SYNC_MS = 3_000;
+/** How long a static pod gets to stop on SIGTERM when the kubelet itself stops, before SIGKILL. */
+const STOP_GRACE_MS = 5_000;
 const readOr = (p: string, fallback: string | null): string | null => {
   try { return readFileSync(p, 'utf8'); } catch { return fallback; }
 };
@@ -61,73 +63,6 @@ function readStaticPods(dir: string): StaticPod[] {
     });
   }
   return pods;
-}
-
-/**
- * Keeps one static pod's process running while its manifest exists: the apiserver simulator, or
- * the host's real etcd for the etcd pod. Restarted with the kubelet's crash-loop back-off when it
- * exits, restarted with new arguments when the manifest changes, stopped when it goes.
- */
-class StaticPodProcess {
-  private child: ChildProcess | null = null;
-  private key = '';
-  private stopping = false;
-  private restarts = 0;
-  /** The process's last output, for the pod status when it exits (its own error). */
-  private tail = '';
-  lastExit: { at: number; reason: string } | null = null;
-  constructor(private readonly name: string, private readonly command: (args: string[]) => [string, string[]]) {}
-
-  /** A changed manifest (flags or image, as after kubeadm upgrade) restarts the pod, as the kubelet does on a new pod hash. */
-  ensure(args: string[] | null, image = ''): void {
-    const key = args ? JSON.stringify([image, ...args]) : '';
-    if (key === this.key && (this.child || !args)) return;
-    if (key !== this.key) { this.restarts = 0; this.lastExit = null; }
-    this.stop();
-    this.key = key;
-    if (args) this.start(args, image);
-  }
-
-  private start(args: string[], image: string): void {
-    this.stopping = false;
-    const [file, argv] = this.command(args);
-    log(`starting ${this.name} static pod${image ? ` (${image})` : ''}: ${file} ${argv.join(' ')}`);
-    // The apiserver simulator serves its image's tag as its version, like a real container image.
-    const child = spawn(file, argv, { stdio: ['ignore', 'inherit', 'pipe'], env: { ...process.env, KINSTALL_SIM_APISERVER_IMAGE: image } });
-    this.child = child;
-    this.tail = '';
-    child.stderr?.on('data', (d: Buffer) => {
-      process.stderr.write(d);
-      this.tail = (this.tail + d.toString()).slice(-8_192);
-    });
-    child.on('error', (e) => { this.tail += `\n${e.message}`; });
-    child.on('exit', (code, signal) => {
-      if (this.child !== child) return;
-      this.child = null;
-      if (this.stopping) return;
-      this.restarts++;
-      this.lastExit = { at: Date.now(), reason: `${this.name} exited (code=${code} signal=${signal}): ${this.exitReason(this.tail)}` };
-      const delay = Math.min(10_000 * 2 ** Math.min(this.restarts - 1, 3), 80_000) / 10;
-      log(`${this.lastExit.reason}; back-off ${delay}ms restarting failed container`);
-      setTimeout(() => { if (!this.child && this.key === JSON.stringify([image, ...args])) this.start(args, image); }, delay);
-    });
-  }
-
-  private exitReason(out: string): string {
-    if (this.name === 'etcd') return etcdExitReason(out);
-    return out.trim().split('\n').pop() ?? '';
-  }
-
-  running(): boolean { return this.child !== null; }
-
-  /** Restart count since this manifest version, for the pod status. */
-  restartCount(): number { return this.restarts; }
-
-  stop(): void {
-    this.stopping = true;
-    this.child?.kill('SIGTERM');
-    this.child = null;
-  }
 }
 
 function firstIPv4(): string {
@@ -387,9 +322,8 @@ class Kubelet {
     return undefined;
   }
 
-  shutdown(): void {
-    this.apiserver.stop();
-    this.etcd.stop();
+  async shutdown(): Promise<void> {
+    await Promise.all([this.apiserver.stopAndWait(STOP_GRACE_MS), this.etcd.stopAndWait(STOP_GRACE_MS)]);
     this.cri.close();
   }
 }
@@ -438,7 +372,14 @@ async function main(): Promise<void> {
   await kubelet.checkRuntime();
   const driverError = cgroupDriverError(config.cgroupDriver, containerdCgroupDriver(readOr('/etc/containerd/config.toml', null)));
   if (driverError) throw new KubeletFatal(driverError);
-  for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, () => { kubelet.shutdown(); process.exit(0); });
+  let stopping = false;
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(sig, () => {
+      if (stopping) return;
+      stopping = true;
+      void kubelet.shutdown().finally(() => process.exit(0));
+    });
+  }
   log(`kubelet ${version} ${SIMULATOR_MARK} started`);
   for (;;) {
     await kubelet.sync().catch((e) => log(`sync failed: ${(e as Error).message}`));
