@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueCert } from '../../../lab/simulators/src/common/pki.js';
 import { renderBootstrapTokenSecret } from '../../../src/steps/join-command.js';
 import { managedLabelsAnnotation, parseNodeMetadataProbe, planNodeMetadata, renderNodeMetadataApply } from '../../../src/steps/node-metadata.js';
+import { renderClusterProbe } from '../../../src/upgrade/steps.js';
 import { startTestApiServer, type TestApiServer } from './test-apiserver.js';
 
 /**
@@ -312,6 +313,13 @@ describe('real kubectl 1.32.3 against the apiserver simulator', { timeout: 30_00
     expect(JSON.parse(await ok('-n kube-flannel get configmap kube-flannel-cfg -o json')).data['net-conf.json']).toContain('"Network"');
     expect(await ok(`get node w1 -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}'`)).toBe('True');
     expect(JSON.parse(await ok("get node w1 -o jsonpath='{.metadata.labels}'"))).toMatchObject({ tier: 'b' });
+    // templates/steps/upgrade/cluster-probe.sh.hbs: two lines per Node from one call, the
+    // annotation key's dot escaped.
+    await api.admin.mergePatch('/api/v1/nodes/w1', { metadata: { annotations: { 'kinstall.io/drained-for-upgrade': 'v1.32.3' } } });
+    const clusterProbe = /^k (get nodes -o jsonpath='.*')$/m.exec(renderClusterProbe())![1]!;
+    const probeLines = (await ok(clusterProbe)).trim().split('\n');
+    expect(probeLines.filter((l) => l.startsWith('drained='))).toEqual(['drained=cp1 ', 'drained=late ', 'drained=w1 v1.32.3']);
+    expect(probeLines.filter((l) => l.startsWith('node=')).map((l) => l.split(' ')[0])).toEqual(['node=cp1', 'node=late', 'node=w1']);
     // templates/steps/join and reset: get node -o name, delete node --ignore-not-found (delete waits over watch).
     expect(await ok('get node w1 -o name --request-timeout=10s')).toBe('node/w1\n');
     expect(await ok('--request-timeout=30s delete node late --ignore-not-found')).toBe('node "late" deleted\n');

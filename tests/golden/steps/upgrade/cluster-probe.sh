@@ -14,8 +14,8 @@ echo "cluster=up"
 if cfg=$(k -n kube-system get configmap kubeadm-config -o jsonpath='{.data.ClusterConfiguration}' 2>/dev/null); then
   echo "kubernetes_version=$(printf '%s\n' "$cfg" | sed -n 's/^kubernetesVersion:[[:space:]]*//p' | tr -d "\"' ")"
 fi
-# One line per Node: name, kubelet version, Ready status, container runtime.
-k get nodes -o jsonpath='{range .items[*]}{"node="}{.metadata.name}{" "}{.status.nodeInfo.kubeletVersion}{" "}{.status.conditions[?(@.type=="Ready")].status}{" "}{.status.nodeInfo.containerRuntimeVersion}{"\n"}{end}'
-# Nodes kinstall drained for an upgrade (annotation kinstall.io/drained-for-upgrade, src/upgrade/
-# drain-hook.ts): "drained=NAME TARGET"; a node without the annotation prints an empty target.
-k get nodes -o jsonpath='{range .items[*]}{"drained="}{.metadata.name}{" "}{.metadata.annotations.kinstall\.io/drained-for-upgrade}{"\n"}{end}'
+# Two lines per Node, from one kubectl call (each call is a process start, slow on small hosts):
+# "node=NAME KUBELET-VERSION READY RUNTIME", and "drained=NAME TARGET" for the nodes kinstall
+# drained for an upgrade (annotation kinstall.io/drained-for-upgrade, src/upgrade/drain-hook.ts);
+# a node without the annotation prints an empty target.
+k get nodes -o jsonpath='{range .items[*]}{"node="}{.metadata.name}{" "}{.status.nodeInfo.kubeletVersion}{" "}{.status.conditions[?(@.type=="Ready")].status}{" "}{.status.nodeInfo.containerRuntimeVersion}{"\n"}{"drained="}{.metadata.name}{" "}{.metadata.annotations.kinstall\.io/drained-for-upgrade}{"\n"}{end}'
