@@ -22,8 +22,9 @@ declare -A DESCRIPTION=(
   [changed-host-key]="ssh host keys regenerated and sshd restarted, so LAB_DIR/known_hosts no longer matches; clear restores the original keys"
   [certs-near-expiry]="a control plane's kubeadm leaf certificates (pki/*.crt but the CAs, etcd/*) and the client certs in admin.conf, super-admin.conf, controller-manager.conf, scheduler.conf re-signed by the same CAs (same key, subject, SANs, usages) to expire in 10 days; running components keep what they loaded; clear restores the originals"
   [certs-expired]="as certs-near-expiry, but the certificates expired yesterday (valid from 30 days ago)"
+  [pdb-zero]="set on a control plane of a running cluster: PodDisruptionBudget default/klab-fault-pdb-zero with maxUnavailable 0 and an empty selector (policy/v1: every pod of the namespace), so no pod of namespace default may be evicted; set returns once the disruption controller reports 0 disruptions allowed"
 )
-FAULTS=(swap-on ip-forward-off port-6443 firewall-10250 dpkg-lock dup-machine-id dup-mac old-containerd kubelet-conf changed-host-key certs-near-expiry certs-expired)
+FAULTS=(swap-on ip-forward-off port-6443 firewall-10250 dpkg-lock dup-machine-id dup-mac old-containerd kubelet-conf changed-host-key certs-near-expiry certs-expired pdb-zero)
 
 # Runs a script (stdin) inside the host the fault is being applied to.
 in_host() { host_sh "$FAULT_HOST"; }
@@ -213,6 +214,31 @@ set_certs-expired() {
   resign_certs "-startdate $(date -u -d '30 days ago' +%Y%m%d%H%M%SZ) -enddate $(date -u -d '1 day ago' +%Y%m%d%H%M%SZ)" "$2"
 }
 clear_certs-expired() { restore_certs "$1" "$2"; }
+
+# A budget that blocks every drain of a node running pods of namespace default (issue 13: a drain
+# that a PodDisruptionBudget holds must stop with the budget named, the node left cordoned).
+set_pdb-zero() {
+  [ -f "$(host_dir "$1")/root/etc/kubernetes/admin.conf" ] || die "no /etc/kubernetes/admin.conf: this fault needs a control plane of a running cluster"
+  in_host <<'SH'
+set -eu
+k() { kubectl --kubeconfig /etc/kubernetes/admin.conf --request-timeout=20s "$@"; }
+k apply -f - >/dev/null <<'YAML'
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: klab-fault-pdb-zero, namespace: default}
+spec: {maxUnavailable: 0, selector: {}}
+YAML
+for _ in $(seq 60); do
+  [ "$(k -n default get pdb klab-fault-pdb-zero -o jsonpath='{.status.observedGeneration}/{.status.disruptionsAllowed}')" = 1/0 ] && exit 0
+  sleep 1
+done
+echo "the disruption controller did not report PodDisruptionBudget default/klab-fault-pdb-zero within 60 s" >&2
+exit 1
+SH
+}
+clear_pdb-zero() {
+  echo 'kubectl --kubeconfig /etc/kubernetes/admin.conf --request-timeout=20s -n default delete pdb klab-fault-pdb-zero --ignore-not-found >/dev/null' | in_host
+}
 
 list() {
   local f h active
