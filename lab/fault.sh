@@ -22,7 +22,7 @@ declare -A DESCRIPTION=(
   [changed-host-key]="ssh host keys regenerated and sshd restarted, so LAB_DIR/known_hosts no longer matches; clear restores the original keys"
   [certs-near-expiry]="a control plane's kubeadm leaf certificates (pki/*.crt but the CAs, etcd/*) and the client certs in admin.conf, super-admin.conf, controller-manager.conf, scheduler.conf re-signed by the same CAs (same key, subject, SANs, usages) to expire in 10 days; running components keep what they loaded; clear restores the originals"
   [certs-expired]="as certs-near-expiry, but the certificates expired yesterday (valid from 30 days ago)"
-  [pdb-zero]="set on a control plane of a running cluster: PodDisruptionBudget default/klab-fault-pdb-zero with maxUnavailable 0 and an empty selector (policy/v1: every pod of the namespace), so no pod of namespace default may be evicted; set returns once the disruption controller reports 0 disruptions allowed"
+  [pdb-zero]="set on a control plane of a running cluster: PodDisruptionBudget default/klab-fault-pdb-zero with maxUnavailable 0 over every pod of namespace default (a selector on a label no pod has, DoesNotExist), so no pod there may be evicted; set returns once the disruption controller reports 0 disruptions allowed"
 )
 FAULTS=(swap-on ip-forward-off port-6443 firewall-10250 dpkg-lock dup-machine-id dup-mac old-containerd kubelet-conf changed-host-key certs-near-expiry certs-expired pdb-zero)
 
@@ -226,7 +226,7 @@ k apply -f - >/dev/null <<'YAML'
 apiVersion: policy/v1
 kind: PodDisruptionBudget
 metadata: {name: klab-fault-pdb-zero, namespace: default}
-spec: {maxUnavailable: 0, selector: {}}
+spec: {maxUnavailable: 0, selector: {matchExpressions: [{key: klab-fault-pdb-zero-exempt, operator: DoesNotExist}]}}
 YAML
 for _ in $(seq 60); do
   [ "$(k -n default get pdb klab-fault-pdb-zero -o jsonpath='{.status.observedGeneration}/{.status.disruptionsAllowed}')" = 1/0 ] && exit 0
