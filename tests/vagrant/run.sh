@@ -197,7 +197,26 @@ made_route=1
 # The distribution's NAT network must never start: it would not be isolated.
 [ -e /etc/libvirt/qemu/networks/autostart/default.xml ] && { log "disabling autostart of libvirt's NAT network 'default'"; rm -f /etc/libvirt/qemu/networks/autostart/default.xml; }
 in_ns virtlogd -d -p "$RUN/virtlogd.pid"
-in_ns libvirtd -d -p "$RUN/libvirtd.pid"
+# libvirt checks its cached probe of qemu against "is /dev/kvm usable?", asked as its qemu user
+# (libvirt-qemu, group kvm), on every API call (qemu_capabilities.c virQEMUCapsIsValid). Where
+# /dev/kvm is root-only (0600, as on this machine; udev makes it 0660 root:kvm on a stock Debian)
+# while its probe still finds KVM enabled, the two disagree for ever: every call re-probes qemu
+# (~7 s each here; the debug log says "KVM was enabled when probing ..., but it is not available
+# now"), and `vagrant up` spent ~5 of its ~6 minutes on it. So libvirtd gets a 0660 root:kvm copy
+# of the device, in its own mount namespace only (`ip netns exec` makes one): the machine's
+# /dev/kvm is left as it is, and the VMs still use plain emulation unless the driver says kvm.
+start_libvirtd() {
+  if [ -c /dev/kvm ] && [ "$(stat -c %G:%a /dev/kvm)" != kvm:660 ] && getent group kvm >/dev/null; then
+    local dev=$RUN/kvm-device
+    mkdir -p "$dev"
+    mount -t tmpfs -o size=16k,mode=0755 kinstall-kvm "$dev"
+    mknod -m 0660 "$dev/kvm" c "$((16#$(stat -c %t /dev/kvm)))" "$((16#$(stat -c %T /dev/kvm)))"
+    chgrp kvm "$dev/kvm"
+    mount --bind "$dev/kvm" /dev/kvm
+  fi
+  exec libvirtd -d -p "$RUN/libvirtd.pid"
+}
+in_ns bash -c "set -euo pipefail; RUN=$(printf %q "$RUN"); $(declare -f start_libvirtd); start_libvirtd"
 for _ in $(seq 100); do virsh -q version >/dev/null 2>&1 && break; sleep 0.2; done
 virsh -q version >/dev/null || die "libvirtd did not start"
 mkdir -p "$VAG_WORK/pool" "$KINSTALL_CONSOLE_DIR"
