@@ -107,6 +107,8 @@ export const quotingHelpers = ['shq', 'shqlist', 'json', 'yaml', 'toml', 'word',
 hb.registerPartial('pkg-lock-holder', fs.readFileSync(path.join(templatesDir, 'partials', 'pkg-lock-holder.sh.hbs'), 'utf8'));
 hb.registerPartial('apt-candidate', fs.readFileSync(path.join(templatesDir, 'partials', 'apt-candidate.sh.hbs'), 'utf8'));
 hb.registerPartial('pkg-lock-wait', fs.readFileSync(path.join(templatesDir, 'partials', 'pkg-lock-wait.sh.hbs'), 'utf8'));
+// `{{> image-store}}`: containerd's image store listed once, and a presence test against it.
+hb.registerPartial('image-store', fs.readFileSync(path.join(templatesDir, 'partials', 'image-store.sh.hbs'), 'utf8'));
 // etcdctl/etcdutl taken from the etcd image (kinstall backup / restore).
 hb.registerPartial('etcd-client', fs.readFileSync(path.join(templatesDir, 'partials', 'etcd-client.sh.hbs'), 'utf8'));
 

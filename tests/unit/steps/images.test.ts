@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { KinstallError } from '../../../src/errors.js';
 import { imagesStep, imageSources, missingImagesError, planImages, registryOf, renderImagesProbe, renderImagesPull, upgradeCheckImages } from '../../../src/steps/images.js';
 import { upSteps } from '../../../src/steps/index.js';
+import { addonImages } from '../../../src/versions/addons.js';
 import { parseKv } from '../../../src/steps/remote.js';
 import { expectGolden } from '../../helpers/golden.js';
 import { FakeRemote, fakeContext } from './fakes.js';
@@ -174,3 +175,56 @@ esac`);
     }
   });
 });
+
+describe('images pull: the target\'s kubeadm pulls its own list in one process', () => {
+  const repo = '10.77.255.1:5000/google_containers';
+  const kubeadmList = [`${repo}/kube-apiserver:v1.28.15`, `${repo}/pause:3.9`, `${repo}/etcd:3.5.15-0`];
+  /** Runs the pull script against fakes; KUBEADM_PULL_FAILS / CRICTL_MISSING choose what the "mirror" lacks. */
+  function runPull(env: Record<string, string>) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kinstall-images-pull-'));
+    try {
+      const calls = path.join(dir, 'calls');
+      const fake = (name: string, body: string) => fs.writeFileSync(path.join(dir, name), `#!/bin/sh\necho "${name} $*" >> ${calls}\n${body}\n`, { mode: 0o755 });
+      fake('kubeadm', `case "$1 $2 $3" in
+  "version -o short") echo v1.28.15 ;;
+  "config images list") printf '%s\\n' ${kubeadmList.join(' ')} ;;
+  "config images pull") [ -z "$KUBEADM_PULL_FAILS" ] || { echo "failed to pull image $KUBEADM_PULL_FAILS" >&2; exit 1; } ;;
+esac`);
+      fake('crictl', `case "$*" in
+  *" images") printf 'IMAGE TAG IMAGE ID SIZE\\n' ;;
+  *" pull "*) for m in $CRICTL_MISSING; do [ "$m" = "\${*##* }" ] && { echo "not found: $m" >&2; exit 1; }; done; exit 0 ;;
+  *) exit 1 ;;
+esac`);
+      let code = 0;
+      let stdout = '';
+      try {
+        stdout = execFileSync('sh', ['-s'], { input: renderImagesPull(inventory).replace('cat > "$cfg"', 'true'), encoding: 'utf8', env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, ...env } });
+      } catch (e) {
+        code = (e as { status: number }).status;
+        stdout = String((e as { stdout: string }).stdout);
+      }
+      return { code, stdout, calls: fs.readFileSync(calls, 'utf8').trim().split('\n') };
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('kubeadm config images pull for its list, crictl pull only for the add-ons\' images', () => {
+    const r = runPull({ KUBEADM_PULL_FAILS: '', CRICTL_MISSING: '' });
+    expect(r.code).toBe(0);
+    expect(r.calls.filter((c) => c.startsWith('kubeadm config images pull'))).toHaveLength(1);
+    expect(r.calls.some((c) => c.startsWith('kubeadm config images list'))).toBe(false);
+    const pulled = r.calls.filter((c) => c.includes(' pull ') && c.startsWith('crictl')).map((c) => c.split(' ').pop());
+    expect(pulled).toEqual(addonImages(inventory));
+    expect(r.calls.filter((c) => c.endsWith(' images'))).toHaveLength(1);
+  });
+
+  it('kubeadm\'s pull failing → its list image by image, and every missing image is reported at once', () => {
+    const r = runPull({ KUBEADM_PULL_FAILS: `${repo}/pause:3.9`, CRICTL_MISSING: `${repo}/pause:3.9 ${repo}/etcd:3.5.15-0` });
+    expect(r.code).toBe(1);
+    const missing = parseKv(r.stdout).get('missing')!.map((m) => m.split(' ')[0]);
+    expect(missing).toEqual([`${repo}/pause:3.9`, `${repo}/etcd:3.5.15-0`]);
+    expect(parseKv(r.stdout).get('pulled')).toContain(`${repo}/kube-apiserver:v1.28.15`);
+  });
+});
+

@@ -24,16 +24,23 @@ elif ! list=$(kubeadm config images list --config "$cfg" 2>"$err"); then
   exit 0
 fi
 # Present as containerd's CRI sees it (what kubelet and kubeadm use); ctr where crictl is absent.
-# The store is listed ONCE ("repository:tag" per line, as crictl's images table prints them): one
-# crictl start instead of one per image, which is what this probe cost on slow hosts.
-if command -v crictl >/dev/null 2>&1; then
-  stored=$(crictl --runtime-endpoint unix:///run/containerd/containerd.sock images 2>/dev/null | awk 'NR > 1 && $2 != "<none>" { print $1 ":" $2 }' || true)
-else
-  stored=$(ctr -n k8s.io images ls -q 2>/dev/null || true)
-fi
-# containerd lists a reference normalised: a name with its registry first is listed as written,
-# except a Docker Hub name without a namespace (docker.io/library/...).
-normalised() {
+kinstall_cri_socket=unix:///run/containerd/containerd.sock
+# --- kinstall: which images containerd's CRI holds (templates/partials/image-store.sh.hbs) ---
+# kinstall_image_store_read lists the store ONCE into $kinstall_image_store ("repository:tag" per
+# line, as crictl's images table prints them; ctr's list where crictl is absent): one crictl start
+# instead of one per image, which is what image checks cost on slow hosts.
+# kinstall_image_present IMAGE answers from that list. containerd lists a reference normalised: a
+# name with its registry first as written, except a Docker Hub name without a namespace
+# (docker.io/library/...); a name it spells differently (a registry without a dot, say) is left
+# to crictl to resolve. Needs $kinstall_cri_socket.
+kinstall_image_store_read() {
+  if command -v crictl >/dev/null 2>&1; then
+    kinstall_image_store=$(crictl --runtime-endpoint "$kinstall_cri_socket" images 2>/dev/null | awk 'NR > 1 && $2 != "<none>" { print $1 ":" $2 }' || true)
+  else
+    kinstall_image_store=$(ctr -n k8s.io images ls -q 2>/dev/null || true)
+  fi
+}
+kinstall_image_normalised() {
   case "$1" in
     docker.io/*/*) return 0 ;;
     docker.io/*) return 1 ;;
@@ -41,13 +48,13 @@ normalised() {
   esac
   return 1
 }
-present() {
-  if printf '%s\n' "$stored" | grep -Fxq "$1"; then return 0; fi
-  normalised "$1" && return 1
-  # A name containerd spells differently (a registry without a dot, say): let crictl resolve it.
-  command -v crictl >/dev/null 2>&1 && crictl --runtime-endpoint unix:///run/containerd/containerd.sock inspecti "$1" >/dev/null 2>&1
+kinstall_image_present() {
+  if printf '%s\n' "$kinstall_image_store" | grep -Fxq "$1"; then return 0; fi
+  kinstall_image_normalised "$1" && return 1
+  command -v crictl >/dev/null 2>&1 && crictl --runtime-endpoint "$kinstall_cri_socket" inspecti "$1" >/dev/null 2>&1
 }
+kinstall_image_store_read
 # kubeadm prints one image per line; anything else (a warning) has spaces and is skipped.
 for image in $(printf '%s\n' "$list" | grep -E '^[^[:space:]]+$') docker.io/flannel/flannel-cni-plugin:v1.5.1-flannel2 docker.io/flannel/flannel:v0.25.6 docker.io/kubernetesui/dashboard:v2.7.0 docker.io/kubernetesui/metrics-scraper:v1.0.8 ; do
-  if present "$image"; then echo "image:$image=present"; else echo "image:$image=absent"; fi
+  if kinstall_image_present "$image"; then echo "image:$image=present"; else echo "image:$image=absent"; fi
 done
