@@ -42,4 +42,22 @@ describe.skipIf(!containerdAvailable())('bundled crictl and kubeadm', () => {
     expect(bad.status).toBe(1);
     expect(bad.stderr).toBe('unknown flag: --bogus\nTo see the stack trace of this error execute with --v=5 or higher\n');
   });
+  // Each simulator process start costs ~10 s in the emulated Vagrant VMs, most of it gRPC and the
+  // etcd client: kubeadm loads them only for commands that talk to containerd or etcd.
+  it('kubeadm loads gRPC only for commands that talk to containerd (version and images list do not)', () => {
+    const hook = path.join(out, 'report-http2.cjs');
+    fs.writeFileSync(hook, `const M = require('module'); const load = M._load;
+M._load = function (req, ...rest) { if (req === 'http2' || req === 'node:http2') process.stderr.write('LOADED http2\\n'); return load.call(this, req, ...rest); };`);
+    const traced = (args: string[]) => spawnSync(path.join(out, 'kubeadm.js'), args, { encoding: 'utf8', env: { ...process.env, KINSTALL_SIM_VERSION_FILE: '', NODE_OPTIONS: `--require ${hook}` } });
+    const version = traced(['version', '-o', 'short']);
+    expect(version.stdout).toBe('v1.28.15\n');
+    expect(version.stderr).not.toContain('LOADED http2');
+    const list = traced(['config', 'images', 'list', '--kubernetes-version', 'v1.28.15']);
+    expect(list.stdout).toContain('registry.k8s.io/kube-apiserver:v1.28.15\n');
+    expect(list.stderr).not.toContain('LOADED http2');
+    // The lazily loaded client still works from the bundle: the CRI check of preflight reaches it.
+    const pull = traced(['config', 'images', 'pull', '--kubernetes-version', 'v1.28.15', '--cri-socket', ctd.endpoint, '--image-repository', '127.0.0.1:1/none']);
+    expect(pull.stderr).toContain('LOADED http2');
+    expect(pull.stderr).toMatch(/failed to pull image "127\.0\.0\.1:1\/none\/kube-apiserver:v1\.28\.15"/);
+  });
 });

@@ -3,8 +3,9 @@ import * as protoLoader from '@grpc/proto-loader';
 import protobuf from 'protobufjs';
 import apiProto from './api.proto?raw';
 
-/** Where kubeadm/kubelet/crictl look for containerd unless told otherwise. */
-export const DEFAULT_CRI_ENDPOINT = 'unix:///var/run/containerd/containerd.sock';
+import { DEFAULT_CRI_ENDPOINT } from './cri-endpoint.js';
+
+export { DEFAULT_CRI_ENDPOINT };
 
 export interface CriVersion {
   version: string;

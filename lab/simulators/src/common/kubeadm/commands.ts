@@ -5,7 +5,8 @@ import path from 'node:path';
 import readline from 'node:readline/promises';
 import YAML from 'yaml';
 import { ApiError, KubeClient } from '../kube-client.js';
-import { CriClient, DEFAULT_CRI_ENDPOINT } from '../cri.js';
+import { DEFAULT_CRI_ENDPOINT } from '../cri-endpoint.js';
+import { criClient } from '../lazy.js';
 import { verifyDetachedJws } from '../jws.js';
 import { buildKubeconfig, parseKubeconfig, readKubeconfig } from '../kubeconfig.js';
 import { caCertHash, createCsr, newPrivateKeyPem } from '../pki.js';
@@ -560,7 +561,7 @@ export async function configCmd(argv: string[], kubeadm: Semver, io: Io): Promis
     for (const i of images) io.out(i);
     return;
   }
-  const cri = new CriClient(String(s.init.nodeRegistration.criSocket ?? DEFAULT_CRI_ENDPOINT));
+  const cri = await criClient(String(s.init.nodeRegistration.criSocket ?? DEFAULT_CRI_ENDPOINT));
   try {
     for (const image of images) {
       try {

@@ -2,7 +2,7 @@ import net from 'node:net';
 import os from 'node:os';
 import YAML from 'yaml';
 import { BOOTSTRAP_TOKEN_RE } from '../apiserver/auth.js';
-import { DEFAULT_CRI_ENDPOINT } from '../cri.js';
+import { DEFAULT_CRI_ENDPOINT } from '../cri-endpoint.js';
 import {
   CLUSTER_CONFIGURATION, CLUSTER_CONFIGURATION_V1BETA4, INIT_CONFIGURATION, INIT_CONFIGURATION_V1BETA4, JOIN_CONFIGURATION,
   JOIN_CONFIGURATION_V1BETA4, KUBELET_CONFIGURATION, KUBE_PROXY_CONFIGURATION,

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { KubeClient } from '../kube-client.js';
-import { CriClient } from '../cri.js';
+import { criClient } from '../lazy.js';
 import { buildKubeconfig } from '../kubeconfig.js';
 import { createCa, issueCert, newServiceAccountKeys, type KeyPair } from '../pki.js';
 import { parseCidr, parseDuration, serviceIP, type Obj } from './config.js';
@@ -40,7 +40,7 @@ export function apiEndpoint(spec: ControlPlaneSpec): string {
 
 /** Pull what is missing through CRI; returns preflight-style failures (check name ImagePull). */
 export async function pullImages(criSocket: string, images: string[]): Promise<Array<{ name: string; level: 'ERROR'; message: string }>> {
-  const cri = new CriClient(criSocket);
+  const cri = await criClient(criSocket);
   const failures: Array<{ name: string; level: 'ERROR'; message: string }> = [];
   try {
     for (const image of images) {

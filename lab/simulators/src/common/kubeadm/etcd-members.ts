@@ -5,7 +5,7 @@
 // RemoveStackedEtcdMemberFromCluster, getEtcdCommand) and cmd/kubeadm/app/features/features.go.
 import path from 'node:path';
 import type { Etcd3 } from 'etcd3';
-import { etcdClient } from '../etcd/client.js';
+import { etcdClientLazy } from '../lazy.js';
 import type { KubeClient } from '../kube-client.js';
 import type { Obj } from './config.js';
 import type { Io } from './output.js';
@@ -63,12 +63,12 @@ export async function etcdFromCluster(api: KubeClient, certificatesDir: string):
   const list = await api.get('/api/v1/namespaces/kube-system/pods?labelSelector=component%3Detcd%2Ctier%3Dcontrol-plane');
   const endpoints = endpointsFromPods(list?.items ?? []);
   if (endpoints.length === 0) throw new Error('etcd endpoints could not be found: no etcd pods in kube-system carry the etcd.advertise-client-urls annotation');
-  const seed = clientFor(endpoints, certificatesDir);
+  const seed = await clientFor(endpoints, certificatesDir);
   try {
     const res = await seed.cluster.memberList({});
     const synced = [...new Set(res.members.flatMap((m) => m.clientURLs ?? []))].sort();
     const use = synced.length ? synced : endpoints;
-    return { etcd: clientFor(use, certificatesDir), endpoints: use };
+    return { etcd: await clientFor(use, certificatesDir), endpoints: use };
   } catch (e) {
     throw new Error(`error syncing endpoints with etcd: ${(e as Error).message}`);
   } finally {
@@ -76,8 +76,8 @@ export async function etcdFromCluster(api: KubeClient, certificatesDir: string):
   }
 }
 
-function clientFor(endpoints: string[], pki: string): Etcd3 {
-  return etcdClient({
+function clientFor(endpoints: string[], pki: string): Promise<Etcd3> {
+  return etcdClientLazy({
     endpoints, caFile: path.join(pki, 'etcd/ca.crt'),
     certFile: path.join(pki, 'etcd/healthcheck-client.crt'), keyFile: path.join(pki, 'etcd/healthcheck-client.key'),
   });

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { CriClient } from '../cri.js';
+import { criClient } from '../lazy.js';
 import { fmt, parseVersion, type Semver } from './versions.js';
 
 export interface CheckResult { name: string; level: 'ERROR' | 'WARNING'; message: string }
@@ -79,7 +79,7 @@ function fileContent(env: PreflightEnv, p: string, want: string, out: CheckResul
 }
 
 async function criCheck(env: PreflightEnv, out: CheckResult[]): Promise<void> {
-  const client = new CriClient(env.criSocket, 5_000);
+  const client = await criClient(env.criSocket, 5_000);
   try {
     await client.version();
   } catch (e) {

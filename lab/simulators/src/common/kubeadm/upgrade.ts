@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline/promises';
 import YAML from 'yaml';
-import { DEFAULT_CRI_ENDPOINT } from '../cri.js';
+import { DEFAULT_CRI_ENDPOINT } from '../cri-endpoint.js';
 import { KubeClient } from '../kube-client.js';
 import { readKubeconfig } from '../kubeconfig.js';
 import { renewAll } from './certs.js';
