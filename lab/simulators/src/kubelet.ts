@@ -19,6 +19,14 @@ import { StaticPodProcess } from './common/static-pod-process.js';
 import { SIMULATOR_MARK, readSimVersion } from './common/sim-version.js';
 
 const SYNC_MS = 3_000;
+/**
+ * The Node's status is written when it changed (heartbeat times aside) or after this long: the
+ * kubelet's nodeStatusUpdateFrequency default (pkg/kubelet/apis/config/v1beta1/defaults.go, 10s;
+ * kubelet_node_status.go tryUpdateNodeStatus patches only a changed status or a due report).
+ * Every API write costs the apiserver simulator and etcd CPU on every host; in the emulated
+ * Vagrant VMs a write every 3 s kept the control plane busy while "idle".
+ */
+const NODE_STATUS_UPDATE_MS = 10_000;
 /** How long a static pod gets to stop on SIGTERM when the kubelet itself stops, before SIGKILL. */
 const STOP_GRACE_MS = 5_000;
 const readOr = (p: string, fallback: string | null): string | null => {
@@ -94,6 +102,14 @@ class Kubelet {
    * containers run again): trusting the API's phase left such a node without its CNI config.
    */
   private started = new Set<string>();
+  /** The node status last written (heartbeat times left out) and when. */
+  private nodeStatusWritten = { key: '', at: 0 };
+  /**
+   * Per mirror pod, the manifest and state last written: an unchanged mirror pod that still exists
+   * is not written again, as the status manager writes a pod's status only when it changed
+   * (pkg/kubelet/status/status_manager.go needsUpdate).
+   */
+  private mirrorWritten = new Map<string, string>();
 
   constructor(
     private readonly flags: KubeletFlags,
@@ -122,8 +138,9 @@ class Kubelet {
     if (!this.client) return;
     try {
       await this.syncNode();
-      await this.syncMirrorPods();
-      await this.syncBoundPods();
+      const bound = await this.boundPods();
+      await this.syncMirrorPods(bound);
+      await this.syncBoundPods(bound);
     } catch (e) {
       log(`sync with the API server failed: ${(e as Error).message}`);
     }
@@ -231,6 +248,8 @@ class Kubelet {
     let runtime = null;
     try { runtime = await this.cri.status(); } catch (e) { log(`CRI status failed: ${(e as Error).message}`); }
     const status = this.nodeStatus(runtime);
+    const key = JSON.stringify(status, (k, v) => (k === 'lastHeartbeatTime' || k === 'lastTransitionTime' ? undefined : v));
+    if (this.registered && key === this.nodeStatusWritten.key && Date.now() - this.nodeStatusWritten.at < NODE_STATUS_UPDATE_MS) return;
     if (!this.registered) {
       const taints = [...this.config.registerWithTaints, ...this.flags.registerWithTaints.map(parseTaint)];
       const node = {
@@ -257,16 +276,28 @@ class Kubelet {
       }
       this.registered = true;
     }
+    this.nodeStatusWritten = { key: '', at: 0 };
     await client.mergePatch(`/api/v1/nodes/${this.nodeName}/status`, { status });
+    this.nodeStatusWritten = { key, at: Date.now() };
   }
 
-  private async syncMirrorPods(): Promise<void> {
+  /** The pods bound to this node, mirror pods included (one list per sync). */
+  private async boundPods(): Promise<any[]> {
+    const list = await this.client!.get(`/api/v1/pods?fieldSelector=${encodeURIComponent(`spec.nodeName=${this.nodeName}`)}`);
+    return list?.items ?? [];
+  }
+
+  private async syncMirrorPods(bound: any[]): Promise<void> {
     const client = this.client!;
     for (const pod of readStaticPods(this.config.staticPodPath ?? '/etc/kubernetes/manifests')) {
       const st = this.staticStatus.get(pod.name);
       if (!st) continue;
       const name = `${pod.name}-${this.nodeName}`;
       const path = `/api/v1/namespaces/${pod.namespace}/pods`;
+      const written = JSON.stringify([pod.manifest, st]);
+      const exists = bound.some((p) => p.metadata?.name === name && p.metadata?.namespace === pod.namespace);
+      if (exists && this.mirrorWritten.get(name) === written) continue;
+      this.mirrorWritten.delete(name);
       const status = podStatus(pod.manifest, st, this.flags.nodeIp ?? firstIPv4());
       const mirror = {
         ...pod.manifest,
@@ -276,13 +307,13 @@ class Kubelet {
       };
       try { await client.create(path, mirror); } catch (e) { if (!(e instanceof ApiError && e.status === 409)) throw e; }
       await client.mergePatch(`${path}/${name}/status`, { status }).catch(() => client.mergePatch(`${path}/${name}`, { status }));
+      this.mirrorWritten.set(name, written);
     }
   }
 
-  private async syncBoundPods(): Promise<void> {
+  private async syncBoundPods(bound: any[]): Promise<void> {
     const client = this.client!;
-    const list = await client.get(`/api/v1/pods?fieldSelector=${encodeURIComponent(`spec.nodeName=${this.nodeName}`)}`);
-    for (const pod of list?.items ?? []) {
+    for (const pod of bound) {
       if (!needsStart(pod, this.started)) continue;
       const images: string[] = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].map((c: any) => String(c.image));
       const results = await Promise.all(images.map((i) => this.ensureImage(i)));

@@ -248,15 +248,35 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   const controllerState = newControllerState(opts.podGcQuarantineMs ?? POD_GC_QUARANTINE_MS);
   // With several apiservers on one etcd, only the lease holder runs the controllers (leader.ts).
   const elector = new LeaderElector(store, opts.leaderIdentity ?? os.hostname());
+  // The controllers work from informers: they act when an object they read changed, plus a periodic
+  // resync. A pass over everything on every tick (about 25 etcd reads a second) kept the API
+  // server and etcd busy on an idle control plane; in the emulated Vagrant VMs that was most of a
+  // CPU. So a pass runs when something other than a Lease changed (from any apiserver: the store's
+  // watch sees every write), on becoming the leader, while pods wait out the pod GC quarantine
+  // (time-based), and at least every RESYNC_MS (token expiry is time-based too).
+  let changed = true;
+  let lastPass = 0;
+  const stopChanges = store.onChange((ev) => { if (ev.object.kind !== 'Lease') changed = true; });
   const timer = setInterval(() => {
-    try { if (elector.tryAcquireOrRenew()) reconcile(store, opts.clusterSigner, opts.clientCaPem, controllerState); } catch (e) { process.stderr.write(`controller: ${(e as Error).message}\n`); }
+    try {
+      if (!elector.tryAcquireOrRenew()) { changed = true; return; }
+      const now = Date.now();
+      if (!changed && controllerState.missingNodeSince.size === 0 && now - lastPass < RESYNC_MS) return;
+      // Cleared before the pass: the pass's own writes make the next tick look again, until a pass changes nothing.
+      changed = false;
+      lastPass = now;
+      reconcile(store, opts.clusterSigner, opts.clientCaPem, controllerState);
+    } catch (e) { process.stderr.write(`controller: ${(e as Error).message}\n`); }
   }, opts.controllerIntervalMs ?? 1000);
   return {
     port: (server.address() as AddressInfo).port,
     store,
-    close: () => new Promise((resolve) => { clearInterval(timer); watchHub.stop(); server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () => new Promise((resolve) => { clearInterval(timer); stopChanges(); watchHub.stop(); server.closeAllConnections(); server.close(() => resolve()); }),
   };
 }
+
+/** The controllers' periodic resync when nothing changed (informer resync; time-based rules). */
+const RESYNC_MS = 10_000;
 
 function versionInfo(gitVersion: string) {
   const [major, minor] = gitVersion.replace(/^v/, '').split('.');
