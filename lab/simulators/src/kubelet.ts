@@ -276,7 +276,6 @@ class Kubelet {
       }
       this.registered = true;
     }
-    this.nodeStatusWritten = { key: '', at: 0 };
     await client.mergePatch(`/api/v1/nodes/${this.nodeName}/status`, { status });
     this.nodeStatusWritten = { key, at: Date.now() };
   }
@@ -297,6 +296,7 @@ class Kubelet {
       const written = JSON.stringify([pod.manifest, st]);
       const exists = bound.some((p) => p.metadata?.name === name && p.metadata?.namespace === pod.namespace);
       if (exists && this.mirrorWritten.get(name) === written) continue;
+      // Forgotten until written again: a mirror pod created but whose status patch then failed must not pass for written.
       this.mirrorWritten.delete(name);
       const status = podStatus(pod.manifest, st, this.flags.nodeIp ?? firstIPv4());
       const mirror = {

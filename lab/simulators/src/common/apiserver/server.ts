@@ -251,12 +251,12 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   // The controllers work from informers: they act when an object they read changed, plus a periodic
   // resync. A pass over everything on every tick (about 25 etcd reads a second) kept the API
   // server and etcd busy on an idle control plane; in the emulated Vagrant VMs that was most of a
-  // CPU. So a pass runs when something other than a Lease changed (from any apiserver: the store's
-  // watch sees every write), on becoming the leader, while pods wait out the pod GC quarantine
+  // CPU. So a pass runs when something other than a Lease changed (from any apiserver: the watch
+  // hub's store watch sees every write), on becoming the leader, while pods wait out the pod GC quarantine
   // (time-based), and at least every RESYNC_MS (token expiry is time-based too).
   let changed = true;
   let lastPass = 0;
-  const stopChanges = store.onChange((ev) => { if (ev.object.kind !== 'Lease') changed = true; });
+  const stopChanges = watchHub.listen((ev) => { if (ev.object.kind !== 'Lease') changed = true; });
   const timer = setInterval(() => {
     try {
       if (!elector.tryAcquireOrRenew()) { changed = true; return; }

@@ -54,6 +54,16 @@ export class WatchHub {
     for (const w of this.watchers) w(rec);
   }
 
+  /**
+   * Every change as the hub records it: the hub's one store watch serves the watch requests and
+   * the controllers alike. Returns the function that stops listening.
+   */
+  listen(listener: (ev: StoreChange) => void): () => void {
+    const deliver = (e: Recorded) => listener(e);
+    this.watchers.add(deliver);
+    return () => { this.watchers.delete(deliver); };
+  }
+
   /** Serves one watch request until timeoutSeconds or the client goes away. */
   serve(req: IncomingMessage, res: ServerResponse, type: ResourceType, namespace: string | undefined, name: string | undefined, params: URLSearchParams): void {
     const labelSel = params.get('labelSelector') ?? '';
